@@ -1,0 +1,213 @@
+package zmq
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+
+	zmq4 "github.com/pebbe/zmq4"
+)
+
+// ErrTimeout is returned by Send and Recv when the socket's send or receive
+// timeout expired (libzmq's EAGAIN).
+var ErrTimeout = errors.New("zmq: timeout")
+
+// ErrClosed is returned once the context has been terminated (libzmq's ETERM)
+// or the socket was closed.
+var ErrClosed = errors.New("zmq: closed")
+
+// Kind is a ZeroMQ socket type.
+type Kind int
+
+// The socket types the project uses.
+const (
+	Push Kind = iota
+	Pull
+	Pub
+	Sub
+	Req
+	Rep
+)
+
+var kindTypes = [...]zmq4.Type{Push: zmq4.PUSH, Pull: zmq4.PULL, Pub: zmq4.PUB, Sub: zmq4.SUB, Req: zmq4.REQ, Rep: zmq4.REP}
+
+func (k Kind) String() string {
+	return [...]string{"PUSH", "PULL", "PUB", "SUB", "REQ", "REP"}[k]
+}
+
+// Options are the socket options set before binding or connecting. Zero
+// values mean "leave libzmq's default", except Subscribe, which is only
+// applied to Sub sockets (where "" subscribes to everything).
+type Options struct {
+	Identity    string        // ZMQ_IDENTITY (routing id), when non-empty
+	Subscribe   string        // ZMQ_SUBSCRIBE prefix, Sub sockets only
+	SendHWM     int           // ZMQ_SNDHWM, messages
+	RecvHWM     int           // ZMQ_RCVHWM, messages
+	Linger      time.Duration // ZMQ_LINGER; negative = wait forever
+	SendTimeout time.Duration // ZMQ_SNDTIMEO; 0 = block
+	RecvTimeout time.Duration // ZMQ_RCVTIMEO; 0 = block
+}
+
+// Context is a ZeroMQ context with its own I/O threads. Each server owns
+// one, so several servers can live in one process.
+type Context struct {
+	ctx *zmq4.Context
+}
+
+// NewContext creates a context with the given number of I/O threads (at
+// least 1).
+func NewContext(ioThreads int) (*Context, error) {
+	ctx, err := zmq4.NewContext()
+	if err != nil {
+		return nil, fmt.Errorf("zmq: new context: %w", err)
+	}
+	if ioThreads < 1 {
+		ioThreads = 1
+	}
+	if err := ctx.SetIoThreads(ioThreads); err != nil {
+		ctx.Term()
+		return nil, fmt.Errorf("zmq: set io threads: %w", err)
+	}
+	return &Context{ctx: ctx}, nil
+}
+
+// Term terminates the context. It blocks until every socket of the context
+// is closed and their linger periods have passed.
+func (c *Context) Term() error {
+	if err := c.ctx.Term(); err != nil {
+		return fmt.Errorf("zmq: term: %w", err)
+	}
+	return nil
+}
+
+// Socket is one ZeroMQ socket. It must be used by one goroutine at a time.
+type Socket struct {
+	s        *zmq4.Socket
+	kind     Kind
+	endpoint string
+}
+
+// Bind creates a socket of the given kind, applies opt and binds it to
+// endpoint.
+func (c *Context) Bind(kind Kind, endpoint string, opt Options) (*Socket, error) {
+	return c.open(kind, endpoint, opt, true)
+}
+
+// Connect creates a socket of the given kind, applies opt and connects it to
+// endpoint.
+func (c *Context) Connect(kind Kind, endpoint string, opt Options) (*Socket, error) {
+	return c.open(kind, endpoint, opt, false)
+}
+
+func (c *Context) open(kind Kind, endpoint string, opt Options, bind bool) (*Socket, error) {
+	s, err := c.ctx.NewSocket(kindTypes[kind])
+	if err != nil {
+		return nil, fmt.Errorf("zmq: new %v socket: %w", kind, err)
+	}
+	if err := apply(s, kind, opt); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("zmq: %v %s: %w", kind, endpoint, err)
+	}
+	verb := "connect"
+	if bind {
+		verb = "bind"
+		err = s.Bind(endpoint)
+	} else {
+		err = s.Connect(endpoint)
+	}
+	if err != nil {
+		s.SetLinger(0)
+		s.Close()
+		return nil, fmt.Errorf("zmq: %s %v %s: %w", verb, kind, endpoint, err)
+	}
+	return &Socket{s: s, kind: kind, endpoint: endpoint}, nil
+}
+
+func apply(s *zmq4.Socket, kind Kind, opt Options) error {
+	if opt.Identity != "" {
+		if err := s.SetIdentity(opt.Identity); err != nil {
+			return fmt.Errorf("identity: %w", err)
+		}
+	}
+	if opt.SendHWM > 0 {
+		if err := s.SetSndhwm(opt.SendHWM); err != nil {
+			return fmt.Errorf("sndhwm: %w", err)
+		}
+	}
+	if opt.RecvHWM > 0 {
+		if err := s.SetRcvhwm(opt.RecvHWM); err != nil {
+			return fmt.Errorf("rcvhwm: %w", err)
+		}
+	}
+	if opt.Linger != 0 {
+		if err := s.SetLinger(opt.Linger); err != nil {
+			return fmt.Errorf("linger: %w", err)
+		}
+	}
+	if opt.SendTimeout > 0 {
+		if err := s.SetSndtimeo(opt.SendTimeout); err != nil {
+			return fmt.Errorf("sndtimeo: %w", err)
+		}
+	}
+	if opt.RecvTimeout > 0 {
+		if err := s.SetRcvtimeo(opt.RecvTimeout); err != nil {
+			return fmt.Errorf("rcvtimeo: %w", err)
+		}
+	}
+	if kind == Sub {
+		if err := s.SetSubscribe(opt.Subscribe); err != nil {
+			return fmt.Errorf("subscribe: %w", err)
+		}
+	}
+	return nil
+}
+
+// Endpoint is the address the socket was bound or connected to.
+func (s *Socket) Endpoint() string { return s.endpoint }
+
+// Send sends one single-frame message. libzmq copies data, so the caller may
+// reuse it as soon as Send returns.
+func (s *Socket) Send(data []byte) error {
+	_, err := s.s.SendBytes(data, 0)
+	return mapErr(err)
+}
+
+// Recv receives one message. Multi-frame messages are not used by the
+// Mongrel2 protocol; only the first frame is returned and the rest dropped.
+func (s *Socket) Recv() ([]byte, error) {
+	b, err := s.s.RecvBytes(0)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	for more, _ := s.s.GetRcvmore(); more; more, _ = s.s.GetRcvmore() {
+		if _, err := s.s.RecvBytes(0); err != nil {
+			return nil, mapErr(err)
+		}
+	}
+	return b, nil
+}
+
+// Close closes the socket. Unsent messages are kept for the linger period.
+func (s *Socket) Close() error {
+	if err := s.s.Close(); err != nil {
+		return fmt.Errorf("zmq: close %v %s: %w", s.kind, s.endpoint, err)
+	}
+	return nil
+}
+
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	switch zmq4.AsErrno(err) {
+	case zmq4.Errno(syscall.EAGAIN):
+		return ErrTimeout
+	case zmq4.ETERM, zmq4.Errno(syscall.ENOTSOCK):
+		return ErrClosed
+	}
+	if errors.Is(err, zmq4.ErrorSocketClosed) {
+		return ErrClosed
+	}
+	return fmt.Errorf("zmq: %w", err)
+}

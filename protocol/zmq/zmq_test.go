@@ -1,0 +1,110 @@
+package zmq
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPushPullAndSubFilter(t *testing.T) {
+	ctx, err := NewContext(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pushEP := "ipc://" + filepath.Join(dir, "push")
+	subEP := "ipc://" + filepath.Join(dir, "sub")
+
+	push, err := ctx.Bind(Push, pushEP, Options{Identity: "ident", SendHWM: 10, Linger: 100 * time.Millisecond, SendTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pull, err := ctx.Connect(Pull, pushEP, Options{RecvTimeout: 2 * time.Second, Linger: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := ctx.Bind(Sub, subEP, Options{Subscribe: "abc", RecvTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := ctx.Connect(Pub, subEP, Options{Linger: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if err := push.Send([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := pull.Recv()
+	if err != nil || string(got) != "hello" {
+		t.Fatalf("pull got %q, %v", got, err)
+	}
+
+	// The subscription is a prefix filter: "xyz" must never arrive, "abc1" must.
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		if err := pub.Send([]byte("xyz")); err != nil {
+			t.Fatal(err)
+		}
+		if err := pub.Send([]byte("abc1")); err != nil {
+			t.Fatal(err)
+		}
+		msg, err := sub.Recv()
+		if errors.Is(err, ErrTimeout) {
+			if time.Now().After(deadline) {
+				t.Fatal("no message through the subscription")
+			}
+			continue // the PUB connection was not up yet
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(msg) != "abc1" {
+			t.Fatalf("sub got %q, want abc1", msg)
+		}
+		break
+	}
+
+	for _, s := range []*Socket{push, pull, sub, pub} {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ctx.Term(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRecvTimeout(t *testing.T) {
+	ctx, err := NewContext(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := "ipc://" + filepath.Join(t.TempDir(), "s")
+	s, err := ctx.Bind(Pull, ep, Options{RecvTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Recv(); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Recv on an idle socket: got %v, want ErrTimeout", err)
+	}
+	s.Close()
+	ctx.Term()
+}
+
+func TestBindErrorNamesEndpoint(t *testing.T) {
+	ctx, err := NewContext(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Term()
+	_, err = ctx.Bind(Push, "bogus://x", Options{})
+	if err == nil {
+		t.Fatal("bind to a bogus endpoint succeeded")
+	}
+	if want := "bogus://x"; !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %q does not name the endpoint", err)
+	}
+}
