@@ -1,0 +1,521 @@
+package server
+
+import (
+	"encoding/base64"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bareku/bareku/config/route"
+	"github.com/bareku/bareku/protocol/http1"
+	"github.com/bareku/bareku/protocol/m2"
+)
+
+// maxQueuedReplies is Mongrel2's hard-coded per-connection reply queue: a
+// client that lets more than this many handler replies pile up is closed
+// as too slow (spec §2.8).
+const maxQueuedReplies = 16
+
+// Lingering close after a canned error: how long and how much of the
+// client's unread request to drain.
+const (
+	lingerTimeout  = 500 * time.Millisecond
+	lingerMaxBytes = 64 << 10
+)
+
+// connKind says how handler replies are framed for the client.
+type connKind uint32
+
+const (
+	connHTTP connKind = iota // replies written raw
+	connMsg                  // JSON/XML socket messages: replies base64-encoded
+)
+
+// closeReason decides whether the handler hears about a close.
+type closeReason int
+
+const (
+	closeByClient  closeReason = iota // EOF, read error, protocol error
+	closeByServer                     // canned error response, shutdown
+	closeByHandler                    // empty reply or ctl cancel: no disconnect event
+	closeReaped                       // idle/slow connection reaper
+	closeSlow                         // reply queue overflow
+)
+
+var (
+	schemeHTTP = []byte("http")
+	methodJSON = []byte("JSON")
+	methodXML  = []byte("XML")
+)
+
+// conn is one client connection.
+type conn struct {
+	srv        *Server
+	nc         net.Conn
+	remoteIP   []byte
+	remotePort int
+
+	id          atomic.Uint32
+	kind        atomic.Uint32 // connKind
+	lastHandler atomic.Pointer[backend]
+	closed      atomic.Bool
+
+	// Reaper statistics, in Unix seconds and bytes.
+	lastPing, lastRead, lastWrite atomic.Int64
+	bytesRead, bytesWritten       atomic.Int64
+
+	// Owned by the reading goroutine.
+	buf          []byte // limits.buffer_size; a request head must fit
+	r, w         int    // unread bytes are buf[r:w]
+	headLen      int
+	headDeadline bool
+	req          http1.Request
+	msg          m2.Request
+	headers      []m2.Header
+	enc          m2.Encoder
+
+	// Output: writeMu serialises every write to nc; outMu guards the queue
+	// of handler replies drained by writeLoop.
+	writeMu sync.Mutex
+	outMu   sync.Mutex
+	out     []outItem
+	spare   []outItem
+	writing bool
+	iov     net.Buffers
+}
+
+// outItem is one queued handler reply; close marks an empty reply.
+type outItem struct {
+	data  []byte
+	close bool
+}
+
+func newConn(srv *Server, nc net.Conn) *conn {
+	c := &conn{srv: srv, nc: nc}
+	if addr, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		c.remoteIP = []byte(addr.IP.String())
+		c.remotePort = addr.Port
+	} else {
+		host, port, _ := net.SplitHostPort(nc.RemoteAddr().String())
+		c.remoteIP = []byte(host)
+		c.remotePort, _ = strconv.Atoi(port)
+	}
+	c.lastPing.Store(time.Now().Unix())
+	return c
+}
+
+// serve is the connection's reading goroutine: parse a request, route it,
+// dispatch it, repeat. Handler replies arrive independently (deliver).
+func (c *conn) serve() {
+	defer c.srv.wg.Done()
+	defer func() {
+		if p := recover(); p != nil {
+			c.srv.log.Error("panic serving connection", "panic", p, "stack", string(debug.Stack()))
+		}
+		c.close(closeByClient)
+	}()
+	for {
+		rt := c.srv.rt.Load()
+		if !c.readHead(rt) || !c.handle(rt) {
+			return
+		}
+		c.touch()
+	}
+}
+
+// readHead buffers bytes until a complete request head (or socket message)
+// is parsed into c.req. A partial head must complete within the header
+// timeout; an idle keep-alive connection waits for the reaper instead.
+func (c *conn) readHead(rt *runtime) bool {
+	if len(c.buf) != rt.settings.BufferSize {
+		c.buf = resize(c.buf, rt.settings.BufferSize, c.r, c.w)
+	}
+	for {
+		if c.r < c.w {
+			n, err := c.req.Parse(c.buf[c.r:c.w], rt.parse)
+			if err != nil {
+				c.reject(400)
+				return false
+			}
+			if n > 0 {
+				c.headLen = n
+				if c.headDeadline {
+					c.nc.SetReadDeadline(time.Time{})
+					c.headDeadline = false
+				}
+				return true
+			}
+			if c.w-c.r == len(c.buf) { // the head does not fit in limits.buffer_size
+				c.reject(400)
+				return false
+			}
+			if c.r > 0 {
+				c.w = copy(c.buf, c.buf[c.r:c.w])
+				c.r = 0
+			}
+			if !c.headDeadline {
+				c.nc.SetReadDeadline(time.Now().Add(rt.headerTimeout))
+				c.headDeadline = true
+			}
+		} else {
+			c.r, c.w = 0, 0
+		}
+		n, err := c.nc.Read(c.buf[c.w:])
+		if n > 0 {
+			c.w += n
+			c.countRead(n)
+		}
+		if err != nil {
+			if c.headDeadline && errors.Is(err, os.ErrDeadlineExceeded) && !c.closed.Load() {
+				c.reject(400)
+			}
+			return false
+		}
+	}
+}
+
+// resize returns a buffer of the new size holding buf[r:w] at the same
+// offsets when they fit (a reload may change limits.buffer_size).
+func resize(buf []byte, size, r, w int) []byte {
+	nb := make([]byte, size)
+	if w-r <= size {
+		copy(nb[r:], buf[r:w])
+		if w > size {
+			copy(nb, buf[r:w])
+		}
+	}
+	return nb
+}
+
+// handle routes and dispatches the parsed request. It returns false when
+// the connection must be closed.
+func (c *conn) handle(rt *runtime) bool {
+	req := &c.req
+	c.r += c.headLen
+	if req.Kind == http1.KindXML && string(req.Path) == "<policy-file-request" {
+		c.writeNow(flashPolicy)
+		return false
+	}
+	host := rt.defaultHost
+	if req.Kind == http1.KindHTTP && req.Host != nil {
+		if h, ok := rt.hosts.Match(req.HostName); ok {
+			host = h
+		}
+	}
+	rte := host.routes.Match(req.Path)
+	if rte == nil {
+		c.reject(404)
+		return false
+	}
+	t := rte.Target
+	switch {
+	case t.backend != nil:
+		return c.toHandler(rt, host, rte, t.backend)
+	case req.Kind != http1.KindHTTP:
+		return false // socket messages may only go to handlers: silent close
+	case t.dir != nil:
+		return c.toDir(rt, host, rte)
+	default:
+		return c.toProxy(rt, host, rte)
+	}
+}
+
+// toHandler reads the body and pushes the request message to the handler.
+func (c *conn) toHandler(rt *runtime, host *hostRuntime, rte *route.Route[*target], b *backend) bool {
+	req := &c.req
+	var body []byte
+	var bodyBuf *[]byte
+	if req.Kind == http1.KindHTTP {
+		if req.Expect != nil {
+			if string(req.Expect) != "100-continue" {
+				c.reject(417)
+				return false
+			}
+			if !c.writeNow(continueResponse) {
+				return false
+			}
+		}
+		if req.Body == http1.BodyChunked || req.ContentLength > int64(rt.settings.ContentLength) {
+			c.reject(413)
+			return false
+		}
+		var ok bool
+		if body, bodyBuf, ok = c.readBody(rt, int(req.ContentLength)); !ok {
+			return false
+		}
+		c.kind.Store(uint32(connHTTP))
+	} else {
+		body = req.MsgBody
+		c.kind.Store(uint32(connMsg))
+	}
+	if b.failed.Load() {
+		c.reject(404)
+		return false
+	}
+	id := c.srv.conns.assignID(c)
+	m := getBuffer()
+	*m = c.enc.Append((*m)[:0], b.proto, c.message(rt, rte.Target, b, id, body))
+	if bodyBuf != nil {
+		putBuffer(bodyBuf)
+	}
+	c.lastHandler.Store(b)
+	if !b.send(m) {
+		return false
+	}
+	if req.Kind == http1.KindHTTP {
+		c.srv.logAccess(host.name, c, req.Method, req.Path, req.Version, 200, int64(len(body)))
+	}
+	return true
+}
+
+// message fills the reusable request message for the handler.
+func (c *conn) message(rt *runtime, t *target, b *backend, id uint32, body []byte) *m2.Request {
+	req := &c.req
+	msg := &c.msg
+	*msg = m2.Request{
+		UUID:           b.uuid,
+		ID:             uint64(id),
+		Path:           req.Path,
+		Pattern:        t.pattern,
+		URLScheme:      schemeHTTP,
+		RemoteAddr:     c.remoteIP,
+		MaxHeaderNames: rt.settings.HeaderCount,
+		Body:           body,
+		Headers:        c.headers[:0],
+	}
+	if !rt.settings.NoClobberXFF {
+		msg.ForwardedFor = c.remoteIP
+	}
+	switch req.Kind {
+	case http1.KindHTTP:
+		msg.Method, msg.Version, msg.URI = req.Method, req.Version, req.URI
+		msg.Query, msg.HasQuery = req.Query, req.HasQuery
+		msg.Fragment, msg.HasFragment = req.Fragment, req.HasFragment
+		for _, h := range req.Headers {
+			msg.Headers = append(msg.Headers, m2.Header{Name: h.Name, Value: h.Value})
+		}
+		c.headers = msg.Headers
+	case http1.KindJSON:
+		msg.Method = methodJSON
+	case http1.KindXML:
+		msg.Method = methodXML
+	}
+	return msg
+}
+
+// readBody returns the n-byte request body. Small bodies already buffered
+// are returned in place; larger ones are read into a pooled buffer, which
+// the caller returns with putBuffer.
+func (c *conn) readBody(rt *runtime, n int) ([]byte, *[]byte, bool) {
+	if n <= 0 {
+		return nil, nil, true
+	}
+	if c.w-c.r >= n {
+		body := c.buf[c.r : c.r+n]
+		c.r += n
+		return body, nil, true
+	}
+	bb := getBuffer()
+	if cap(*bb) < n {
+		*bb = make([]byte, n)
+	}
+	body := (*bb)[:n]
+	got := copy(body, c.buf[c.r:c.w])
+	c.r = c.w
+	for got < n {
+		// Each read must make progress within the header timeout, so a
+		// client trickling a body cannot hold the connection forever.
+		c.nc.SetReadDeadline(time.Now().Add(rt.headerTimeout))
+		m, err := c.nc.Read(body[got:])
+		got += m
+		c.countRead(m)
+		if err != nil {
+			putBuffer(bb)
+			return nil, nil, false
+		}
+	}
+	c.nc.SetReadDeadline(time.Time{})
+	return body, bb, true
+}
+
+// reject writes one of the canned error responses; the caller then closes.
+// Unread request bytes would make the kernel answer the close with a reset
+// that can destroy the response before the client reads it, so the write
+// side is shut first and a little of the rest is drained (a lingering close).
+func (c *conn) reject(code int) {
+	if !c.writeNow(cannedResponses[code]) {
+		return
+	}
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		tc.CloseWrite()
+		tc.SetReadDeadline(time.Now().Add(lingerTimeout))
+		io.CopyN(io.Discard, tc, lingerMaxBytes)
+	}
+}
+
+// writeNow writes b from the reading goroutine, serialised with handler
+// replies.
+func (c *conn) writeNow(b []byte) bool {
+	_, err := c.Write(b)
+	return err == nil
+}
+
+// Write implements io.Writer for synchronous responses (canned, Dir).
+func (c *conn) Write(b []byte) (int, error) {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	c.nc.SetWriteDeadline(time.Now().Add(c.srv.rt.Load().writeTimeout))
+	n, err := c.nc.Write(b)
+	c.countWrite(n)
+	return n, err
+}
+
+// ReadFrom lets io.Copy from a file use sendfile(2) on the TCP socket.
+func (c *conn) ReadFrom(r io.Reader) (int64, error) {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	c.nc.SetWriteDeadline(time.Now().Add(c.srv.rt.Load().writeTimeout))
+	var n int64
+	var err error
+	if rf, ok := c.nc.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(r)
+	} else {
+		n, err = io.Copy(c.nc, r)
+	}
+	c.countWrite(int(n))
+	return n, err
+}
+
+// deliver queues a handler reply for the client. For JSON/XML socket
+// connections the payload is base64-encoded (trailing NUL stripped) unless
+// the handler has raw_payload set (spec §2.7).
+func (c *conn) deliver(data []byte, rawPayload bool) {
+	if connKind(c.kind.Load()) == connMsg && !rawPayload {
+		if n := len(data); n > 0 && data[n-1] == 0 {
+			data = data[:n-1]
+		}
+		data = base64.StdEncoding.AppendEncode(nil, data)
+	}
+	c.enqueue(outItem{data: data})
+}
+
+// deliverClose queues a close after everything already queued is written.
+func (c *conn) deliverClose() {
+	c.enqueue(outItem{close: true})
+}
+
+func (c *conn) enqueue(it outItem) {
+	c.outMu.Lock()
+	if c.closed.Load() {
+		c.outMu.Unlock()
+		return
+	}
+	if len(c.out) >= maxQueuedReplies && !it.close {
+		c.outMu.Unlock()
+		c.close(closeSlow)
+		return
+	}
+	c.out = append(c.out, it)
+	start := !c.writing
+	c.writing = true
+	c.outMu.Unlock()
+	if start {
+		go c.writeLoop()
+	}
+}
+
+// writeLoop drains the reply queue with vectored writes and exits when it
+// is empty, so idle connections carry no writer goroutine.
+func (c *conn) writeLoop() {
+	for {
+		c.outMu.Lock()
+		items := c.out
+		if len(items) == 0 || c.closed.Load() {
+			c.writing = false
+			c.out = c.out[:0]
+			c.outMu.Unlock()
+			return
+		}
+		c.out, c.spare = c.spare[:0], nil
+		c.outMu.Unlock()
+
+		closeAfter := false
+		c.iov = c.iov[:0]
+		for _, it := range items {
+			if it.close {
+				closeAfter = true
+				break
+			}
+			c.iov = append(c.iov, it.data)
+		}
+		err := c.writeBuffers()
+		clear(items)
+		c.outMu.Lock()
+		c.spare = items[:0]
+		c.outMu.Unlock()
+		if err != nil {
+			c.close(closeByClient)
+			return
+		}
+		if closeAfter {
+			c.close(closeByHandler)
+			return
+		}
+	}
+}
+
+func (c *conn) writeBuffers() error {
+	if len(c.iov) == 0 {
+		return nil
+	}
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	c.nc.SetWriteDeadline(time.Now().Add(c.srv.rt.Load().writeTimeout))
+	bufs := c.iov // WriteTo consumes its receiver; keep c.iov's capacity
+	n, err := bufs.WriteTo(c.nc)
+	c.countWrite(int(n))
+	clear(c.iov)
+	return err
+}
+
+// close closes the connection once. Unless the handler asked for the close,
+// the handler that last received a message from this connection is told
+// (spec §2.4).
+func (c *conn) close(why closeReason) {
+	if !c.closed.CompareAndSwap(false, true) {
+		return
+	}
+	c.nc.Close()
+	c.srv.conns.remove(c)
+	if why == closeByHandler {
+		return
+	}
+	if id := c.id.Load(); id != 0 {
+		if b := c.lastHandler.Load(); b != nil {
+			b.disconnect(uint64(id))
+		}
+	}
+}
+
+// touch refreshes the reaper's idea of the connection's last activity.
+func (c *conn) touch() { c.lastPing.Store(time.Now().Unix()) }
+
+func (c *conn) countRead(n int) {
+	if n > 0 {
+		c.bytesRead.Add(int64(n))
+		c.lastRead.Store(time.Now().Unix())
+	}
+}
+
+func (c *conn) countWrite(n int) {
+	if n > 0 {
+		c.bytesWritten.Add(int64(n))
+		c.lastWrite.Store(time.Now().Unix())
+	}
+}
