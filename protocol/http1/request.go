@@ -371,19 +371,13 @@ const (
 // parseHeader parses the header line at b[i] and returns the index of the
 // next line.
 func (r *Request) parseHeader(b []byte, i, maxNames int) (int, error) {
-	nameStart := len(r.names)
-	h := fnvOffset
 	start := i
 	for ; i < len(b) && b[i] != ':'; i++ {
-		c := b[i]
 		// A space or tab here is either folding (at the start of the line)
 		// or white space before the colon; both are errors.
-		if !isToken(c) {
+		if !isToken(b[i]) {
 			return 0, ErrHeaderName
 		}
-		c = lower(c)
-		r.names = append(r.names, c)
-		h = (h ^ uint32(c)) * fnvPrime
 	}
 	if i == len(b) {
 		return 0, errNeedMore
@@ -391,6 +385,15 @@ func (r *Request) parseHeader(b []byte, i, maxNames int) (int, error) {
 	if i == start {
 		return 0, ErrHeaderName
 	}
+	nameStart := len(r.names)
+	r.names = append(r.names, b[start:i]...)
+	h := fnvOffset
+	for k := nameStart; k < len(r.names); k++ {
+		c := lower(r.names[k])
+		r.names[k] = c
+		h = (h ^ uint32(c)) * fnvPrime
+	}
+
 	i++ // ':'
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
 		i++
@@ -421,6 +424,9 @@ func (r *Request) parseHeader(b []byte, i, maxNames int) (int, error) {
 // end the line.
 func validValue(v []byte, partial bool) bool {
 	for k, c := range v {
+		if c > '\r' && c != 0x7f {
+			continue // the common case, tested first
+		}
 		if c == 0 || c == 0x7f || c == '\r' && !(partial && k == len(v)-1) {
 			return false
 		}
