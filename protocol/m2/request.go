@@ -67,6 +67,8 @@ type Request struct {
 	Extra []Header
 	// MaxHeaderNames is limits.header_count: how many distinct client
 	// header names are kept, in first-arrival order. 0 means no limit.
+	// Client x-forwarded-for headers that ForwardedFor replaces do not
+	// count.
 	MaxHeaderNames int
 
 	Body []byte
