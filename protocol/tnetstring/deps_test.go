@@ -1,0 +1,24 @@
+package tnetstring
+
+import (
+	"go/build"
+	"strings"
+	"testing"
+)
+
+// TestImports keeps the package on the standard library, as doc.go
+// promises.
+func TestImports(t *testing.T) {
+	pkg, err := build.ImportDir(".", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, imp := range pkg.Imports {
+		if first, _, _ := strings.Cut(imp, "/"); strings.Contains(first, ".") {
+			t.Errorf("imports %s", imp)
+		}
+	}
+	if len(pkg.Imports) == 0 {
+		t.Error("found no imports: is the package directory right?")
+	}
+}
