@@ -1,0 +1,139 @@
+package m2sh
+
+import (
+	"io"
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Exit statuses. m2sh returns -1 from failing commands, which the shell
+// sees as 255.
+const (
+	exitOK      = 0
+	exitFailure = 255
+)
+
+// Main runs m2sh with the given arguments (without the program name) and
+// returns the process exit status. Normal output goes to stdout and
+// diagnostics to stderr.
+func Main(args []string, stdout, stderr io.Writer) int {
+	return newSession(stdout, stderr).run(args)
+}
+
+// session is one run of m2sh with its connections to the outside world,
+// which tests replace.
+type session struct {
+	stdout io.Writer
+	log    *logger
+
+	getenv   func(string) string
+	hostname func() (string, error)
+	// loginUID returns the audit login uid of the process (what glibc's
+	// getlogin consults first), or an error when there is none.
+	loginUID func() (string, error)
+}
+
+func newSession(stdout, stderr io.Writer) *session {
+	return &session{
+		stdout:   stdout,
+		log:      &logger{w: stderr, now: time.Now},
+		getenv:   os.Getenv,
+		hostname: os.Hostname,
+		loginUID: readLoginUID,
+	}
+}
+
+// command is one m2sh command.
+type command struct {
+	name string
+	help string
+	run  func(s *session, inv invocation) int
+}
+
+// commands lists the commands in the order `m2sh help` shows them.
+func commands() []command {
+	return []command{
+		{name: "load", help: "Load a config.", run: (*session).load},
+		{name: "config", help: "Alias for load.", run: (*session).load},
+		{name: "servers", help: "Lists the servers in a config database.", run: (*session).servers},
+		{name: "version", help: "Prints the Mongrel2 and m2sh version.", run: (*session).version},
+	}
+}
+
+func (s *session) run(args []string) int {
+	inv, ok, errMsg := parseInvocation(scanArgs(joinArgs(args)))
+	if !ok {
+		// m2sh without a command starts its interactive shell, which is
+		// not available here.
+		s.log.errorf(nil, "USAGE: m2sh <command> [options]")
+		return exitFailure
+	}
+	if errMsg != "" {
+		s.log.errorf(nil, "%s", errMsg)
+		s.log.errorf(nil, "USAGE: m2sh <command> [options]")
+		return exitFailure
+	}
+	if inv.extra > 0 {
+		s.log.errorf(nil, "Commands only take --option style arguments, you have %d extra.", inv.extra)
+		return exitFailure
+	}
+	for _, c := range commands() {
+		if c.name == inv.name {
+			return c.run(s, inv)
+		}
+	}
+	s.log.errorf(nil, "INVALID COMMAND. Use m2sh help to find out what's available.")
+	return exitFailure
+}
+
+// optionDefault returns option name, or def after warning that the option
+// was not given.
+func (s *session) optionDefault(inv invocation, name, def string) string {
+	if v, ok := inv.options[name]; ok {
+		return v
+	}
+	s.log.warnf(nil, "No option --%s given, using \"%s\" as the default.", name, def)
+	return def
+}
+
+// checkAccess reports whether path can be read, logging m2sh's message
+// (with what naming the file) when it cannot.
+func (s *session) checkAccess(path, what string) bool {
+	if err := syscall.Access(path, 4 /* R_OK */); err != nil {
+		s.log.errorf(err, "Can't access %s '%s' properly.", what, path)
+		return false
+	}
+	return true
+}
+
+// loginName finds the name m2sh records as the author of a change: the
+// login user of the process (glibc's getlogin looks at the audit login
+// uid first), else $LOGNAME.
+func (s *session) loginName() (string, bool) {
+	if uid, err := s.loginUID(); err == nil {
+		if u, err := user.LookupId(uid); err == nil {
+			return u.Username, true
+		}
+	}
+	if name := s.getenv("LOGNAME"); name != "" {
+		return name, true
+	}
+	return "", false
+}
+
+// readLoginUID reads /proc/self/loginuid; (uid_t)-1 means "not set".
+func readLoginUID() (string, error) {
+	b, err := os.ReadFile("/proc/self/loginuid")
+	if err != nil {
+		return "", err
+	}
+	uid := strings.TrimSpace(string(b))
+	if n, err := strconv.ParseUint(uid, 10, 32); err != nil || n == 1<<32-1 {
+		return "", syscall.ENXIO
+	}
+	return uid, nil
+}
