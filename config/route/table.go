@@ -2,7 +2,8 @@ package route
 
 import "strings"
 
-// Route is one entry of a [Table].
+// Route is one entry of a [Table]. Its fields must not be changed once the
+// route has been added.
 type Route[T any] struct {
 	// Path is the route string as configured (the route.path or
 	// host.matching column). For HTTP routes it is what handlers receive as
