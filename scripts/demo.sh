@@ -8,7 +8,7 @@ rm -rf "$run"
 mkdir -p "$run/logs" "$run/run"
 cp -r "$top/examples/site" "$run/site"
 cd "$run"
-"$top/bin/m2sh" load -config "$top/examples/demo.conf" -db config.sqlite
+LOGNAME=${LOGNAME:-$(id -un)} "$top/bin/m2sh" load -config "$top/examples/demo.conf" -db config.sqlite
 
 "$top/bin/hello" -send tcp://127.0.0.1:9997 -recv tcp://127.0.0.1:9996 -id hello-demo &
 hello=$!
