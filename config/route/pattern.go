@@ -51,10 +51,13 @@ func Match(pattern, subject []byte) bool {
 	m := matcher{
 		pat:   pattern,
 		src:   subject,
-		steps: stepsBase + stepsPerByte*len(subject),
+		steps: budget(len(subject)),
 	}
 	return m.match(0, 0) >= 0
 }
+
+// budget is the number of steps Match may take on a subject of n bytes.
+func budget(n int) int { return stepsBase + stepsPerByte*n }
 
 // ValidatePattern reports whether pattern is well formed, that is whether
 // Match can ever get to its end. It checks only the syntax that Mongrel2
