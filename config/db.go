@@ -45,8 +45,9 @@ type querier interface {
 }
 
 // queryCells runs query and returns every row as the driver's raw values:
-// nil, int64, float64, string (TEXT), []byte (BLOB) or time.Time (TEXT in a
-// column declared as a date or timestamp).
+// nil, int64, float64, string (TEXT), []byte (BLOB), bool (INTEGER in a
+// column declared BOOLEAN) or time.Time (TEXT in a column declared as a
+// date or timestamp).
 func queryCells(q querier, query string, args ...any) ([][]any, []string, error) {
 	rows, err := q.Query(query, args...)
 	if err != nil {
@@ -131,7 +132,7 @@ func sqlType(v any) string {
 	switch v.(type) {
 	case nil:
 		return "NULL"
-	case int64:
+	case int64, bool:
 		return "INTEGER"
 	case float64:
 		return "REAL"
@@ -157,6 +158,11 @@ func lenientInt(v any) int64 {
 	switch v := v.(type) {
 	case int64:
 		return v
+	case bool:
+		if v {
+			return 1
+		}
+		return 0
 	case string:
 		return strtol(v)
 	case float64:
@@ -176,6 +182,12 @@ func cellText(v any) string {
 		return "(null)"
 	case int64:
 		return strconv.FormatInt(v, 10)
+	case bool:
+		// The driver turns integers in BOOLEAN columns into bools.
+		if v {
+			return "1"
+		}
+		return "0"
 	case float64:
 		return sqliteReal(v)
 	case string:
