@@ -1,0 +1,361 @@
+package static
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/bareku/bareku/config"
+	"github.com/bareku/bareku/protocol/http1"
+)
+
+// Defaults of the settings a Dir uses (spec §7.4).
+const (
+	// DefaultSendBuffer is limits.dir_send_buffer.
+	DefaultSendBuffer = 16384
+	// DefaultMaxPath is limits.dir_max_path.
+	DefaultMaxPath = 256
+)
+
+// cacheEntries bounds the per-Dir file metadata cache. Mongrel2 kept 32
+// records; the cache is invisible on the wire, so it can be larger.
+const cacheEntries = 256
+
+// Limits are the settings that shape a Dir. Zero fields take the defaults.
+type Limits struct {
+	// SendBuffer is limits.dir_send_buffer: the block size for bodies that
+	// cannot go out with sendfile(2), and the largest response that is
+	// assembled and written in one piece.
+	SendBuffer int
+	// MaxPath is limits.dir_max_path: bases and route prefixes must be
+	// shorter than this.
+	MaxPath int
+}
+
+// Dir serves the files below one base directory. It is safe for concurrent
+// use by any number of connections.
+type Dir struct {
+	base         string
+	index        string
+	defaultCType string
+	mime         map[string]string
+	sendBuffer   int
+	maxPath      int
+
+	// realbase is the canonical base, resolved on first use because the
+	// server chroots after building its Dirs. A failed resolution is
+	// retried on the next request.
+	realbase atomic.Pointer[string]
+	cache    *fileCache
+	scratch  sync.Pool // *scratch
+}
+
+// scratch is the per-request working memory, pooled so a steady stream of
+// requests does not allocate for it.
+type scratch struct {
+	buf []byte // cache key, file name, response header, small bodies
+	lr  io.LimitedReader
+}
+
+// Result says what Serve did, for the connection and the access log.
+type Result struct {
+	// Status is the HTTP status sent: 200, 301, 304, 404, 405 or 412.
+	Status int
+	// Size is the number of body bytes sent: the file size for a GET
+	// answered 200, else 0 (canned bodies do not count, as in Mongrel2).
+	Size int64
+	// Close is true when the connection must be closed after the
+	// response: always after 405, after the 404 for a path shorter than
+	// the route prefix and after a failed write; otherwise only when the
+	// request asked for it (HTTP/1.0 or "Connection: close").
+	Close bool
+	// Log is true when Mongrel2 writes an access-log line for this
+	// request: not for 405, the short-path 404 or a failed write.
+	Log bool
+}
+
+// LogStatus is the status for the access log: Mongrel2 logs its redirects
+// with status 0.
+func (r Result) LogStatus() int {
+	if r.Status == 301 {
+		return 0
+	}
+	return r.Status
+}
+
+// LimitsFrom takes a Dir's limits from the server settings.
+func LimitsFrom(s *config.Settings) Limits {
+	return Limits{SendBuffer: s.DirSendBuffer, MaxPath: s.DirMaxPath}
+}
+
+// New builds the Dir for a directory row. mime maps extensions with their
+// leading dot (".html") to types; it is shared and must not change
+// afterwards. It fails like Mongrel2's Dir_create: base must end with '/'
+// and be shorter than limits.dir_max_path, and cache_ttl must not be
+// negative. The base is not resolved yet (see Serve).
+func New(cfg *config.Dir, mime map[string]string, lim Limits) (*Dir, error) {
+	if lim.SendBuffer <= 0 {
+		lim.SendBuffer = DefaultSendBuffer
+	}
+	if lim.MaxPath <= 0 {
+		lim.MaxPath = DefaultMaxPath
+	}
+	switch {
+	case len(cfg.Base) >= lim.MaxPath:
+		return nil, fmt.Errorf("static: directory %d: base %q must be shorter than limits.dir_max_path (%d)", cfg.ID, cfg.Base, lim.MaxPath)
+	case len(cfg.Base) == 0 || cfg.Base[len(cfg.Base)-1] != '/':
+		return nil, fmt.Errorf("static: directory %d: base %q must end with /", cfg.ID, cfg.Base)
+	case cfg.CacheTTL < 0:
+		return nil, fmt.Errorf("static: directory %d: cache_ttl %d must not be negative", cfg.ID, cfg.CacheTTL)
+	}
+	d := &Dir{
+		base:         cfg.Base,
+		index:        cfg.IndexFile,
+		defaultCType: cfg.DefaultCType,
+		mime:         mime,
+		sendBuffer:   lim.SendBuffer,
+		maxPath:      lim.MaxPath,
+		cache:        newFileCache(cacheEntries),
+	}
+	// Room for a path of PATH_MAX plus the header; small bodies share it
+	// with the header when they fit in limits.dir_send_buffer.
+	size := max(lim.SendBuffer, 4096+512)
+	d.scratch.New = func() any { return &scratch{buf: make([]byte, 0, size)} }
+	return d, nil
+}
+
+// Serve answers one request routed to this Dir and writes the whole
+// response to conn. prefix is the matched route's prefix (the route text
+// before its first '('). now is the time for the Date header and for
+// If-Modified-Since dates in the future.
+//
+// When conn is a *net.TCPConn (possibly behind a bufio.Writer) file bodies
+// go out with sendfile(2); other writers get blocks of limits.dir_send_buffer.
+// Files are never read into memory whole.
+//
+// The error is non-nil only when writing to conn failed or a file changed
+// size while it was being sent; Result.Close is then set.
+func (d *Dir) Serve(conn io.Writer, req *http1.Request, prefix string, now time.Time) (Result, error) {
+	s := d.scratch.Get().(*scratch)
+	defer d.scratch.Put(s)
+	path := req.Path
+	get := string(req.Method) == "GET"
+	if !get && string(req.Method) != "HEAD" {
+		return d.canned(conn, s, resp405, Result{Status: 405, Close: true})
+	}
+	if len(prefix) > len(path) {
+		// Reached through the routing rule that lets a path shorter than
+		// a route key match it ("/static" for "/static/").
+		return d.canned(conn, s, resp404, Result{Status: 404, Close: true})
+	}
+	keep := Result{Close: req.CloseWanted, Log: true}
+
+	f, meta, kind := d.find(s, prefix, path)
+	switch kind {
+	case foundNothing:
+		keep.Status = 404
+		return d.canned(conn, s, resp404, keep)
+	case foundDir:
+		keep.Status = 301
+		return d.redirect(conn, s, req, keep)
+	}
+	defer f.Close()
+
+	c := requestConditions(req)
+	switch c.evaluate(meta.etag, meta.mtime, now) {
+	case condNotModified:
+		keep.Status = 304
+		return d.canned(conn, s, resp304, keep)
+	case condFailed:
+		keep.Status = 412
+		return d.canned(conn, s, resp412, keep)
+	}
+
+	keep.Status = 200
+	b := append(s.buf[:0], head200...)
+	b = now.UTC().AppendFormat(b, httpDate)
+	b = append(b, "\r\n"...)
+	b = append(b, meta.tail...)
+	if !get {
+		return d.write(conn, b, keep)
+	}
+	if int64(len(b))+meta.size <= int64(d.sendBuffer) {
+		// Small file: one write for header and body. The scratch buffer
+		// is never smaller than the send buffer.
+		n := len(b)
+		b = b[:n+int(meta.size)]
+		if _, err := io.ReadFull(f, b[n:]); err != nil {
+			keep.Close, keep.Log = true, false
+			return keep, fmt.Errorf("static: read %s: %w", meta.name, err)
+		}
+		s.buf = b[:0]
+		keep.Size = meta.size
+		return d.write(conn, b, keep)
+	}
+	s.buf = b[:0]
+	if _, err := conn.Write(b); err != nil {
+		keep.Close, keep.Log = true, false
+		return keep, fmt.Errorf("static: write header: %w", err)
+	}
+	n, err := d.sendBody(conn, s, f, meta.size)
+	keep.Size = n
+	if err != nil {
+		keep.Close, keep.Log = true, false
+		return keep, fmt.Errorf("static: send %s: %w", meta.name, err)
+	}
+	return keep, nil
+}
+
+// sendBody copies exactly size bytes of f to conn. Through an
+// io.LimitedReader over the *os.File, a *net.TCPConn's ReadFrom uses
+// sendfile(2); anything else gets the scratch buffer as copy buffer.
+func (d *Dir) sendBody(conn io.Writer, s *scratch, f *os.File, size int64) (int64, error) {
+	s.lr = io.LimitedReader{R: f, N: size}
+	defer func() { s.lr.R = nil }()
+	n, err := io.CopyBuffer(conn, &s.lr, s.buf[:d.sendBuffer])
+	if err == nil && n < size {
+		err = fmt.Errorf("file shrank: sent %d of %d bytes: %w", n, size, io.ErrUnexpectedEOF)
+	}
+	return n, err
+}
+
+// canned writes one of the fixed responses.
+func (d *Dir) canned(conn io.Writer, s *scratch, resp string, r Result) (Result, error) {
+	return d.write(conn, append(s.buf[:0], resp...), r)
+}
+
+// redirect writes the 301 for a directory requested without its trailing
+// slash: "//" + the raw Host header + the URI (query included) + "/".
+func (d *Dir) redirect(conn io.Writer, s *scratch, req *http1.Request, r Result) (Result, error) {
+	b := append(s.buf[:0], redirectStart...)
+	if req.Host != nil {
+		b = append(b, req.Host...)
+	} else {
+		b = append(b, nullHost...)
+	}
+	b = append(b, req.URI...)
+	b = append(b, redirectEnd...)
+	s.buf = b[:0]
+	return d.write(conn, b, r)
+}
+
+func (d *Dir) write(conn io.Writer, b []byte, r Result) (Result, error) {
+	if _, err := conn.Write(b); err != nil {
+		r.Close, r.Log, r.Size = true, false, 0
+		return r, fmt.Errorf("static: write %d response: %w", r.Status, err)
+	}
+	return r, nil
+}
+
+// What find found.
+const (
+	foundNothing = iota
+	foundDir
+	foundFile
+)
+
+// find maps the request onto the file system (spec §5) and, for a regular
+// file, returns it opened together with its metadata.
+func (d *Dir) find(s *scratch, prefix string, path []byte) (*os.File, *fileMeta, int) {
+	// Mongrel2 refuses such routes per request, with a 404.
+	if len(prefix) == 0 || prefix[0] != '/' || len(prefix) >= d.maxPath {
+		return nil, nil, foundNothing
+	}
+	key := append(s.buf[:0], prefix...)
+	key = append(key, 0)
+	key = append(key, path...)
+	s.buf = key[:0]
+	if m := d.cache.get(key); m != nil {
+		if f, st, err := openRegular(m.name); err == nil && m.fresh(st) {
+			return f, m, foundFile
+		} else if err == nil {
+			f.Close()
+		}
+		d.cache.drop(key)
+	}
+
+	realbase, ok := d.resolveBase()
+	if !ok {
+		return nil, nil, foundNothing
+	}
+	// The name is built after the key in the same buffer.
+	target, ok := appendTarget(key[len(key):], realbase, prefix, path, d.index)
+	s.buf = key[:0]
+	if !ok {
+		return nil, nil, foundNothing
+	}
+	name, err := realpath(string(target))
+	if err != nil || !within(name, realbase) {
+		return nil, nil, foundNothing
+	}
+	f, st, err := openRegular(name)
+	if err != nil {
+		// Mongrel2 decides "directory" with stat(2), which works without
+		// read permission where open(2) does not.
+		if st, serr := os.Stat(name); serr == nil && st.IsDir() {
+			return nil, nil, foundDir
+		}
+		return nil, nil, foundNothing
+	}
+	switch {
+	case st.IsDir():
+		f.Close()
+		return nil, nil, foundDir
+	case !st.Mode().IsRegular():
+		// Devices, FIFOs and sockets are not served; Mongrel2 would have
+		// tried to read them.
+		f.Close()
+		return nil, nil, foundNothing
+	}
+	m := newFileMeta(name, st, contentType(name, d.mime, d.defaultCType))
+	d.cache.put(key, m)
+	return f, m, foundFile
+}
+
+// resolveBase returns the canonical base, resolving it on first use.
+func (d *Dir) resolveBase() (string, bool) {
+	if p := d.realbase.Load(); p != nil {
+		return *p, true
+	}
+	rb, err := canonicalBase(d.base)
+	if err != nil {
+		return "", false
+	}
+	d.realbase.Store(&rb)
+	return rb, true
+}
+
+// openRegular opens name for reading and stats the open descriptor.
+// O_NONBLOCK keeps a FIFO that was put in place of a file from blocking the
+// open; it changes nothing for regular files.
+func openRegular(name string) (*os.File, os.FileInfo, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, st, nil
+}
+
+// requestConditions collects the conditional headers. Unparsable dates
+// are ignored, as in Mongrel2.
+func requestConditions(req *http1.Request) conditions {
+	var c conditions
+	c.ifMatch, c.hasIfMatch = req.Get("if-match")
+	c.ifNoneMatch, c.hasIfNoneMatch = req.Get("if-none-match")
+	if v, ok := req.Get("if-modified-since"); ok {
+		c.ifModifiedSince, c.hasModifiedSince = parseHTTPDate(v)
+	}
+	if v, ok := req.Get("if-unmodified-since"); ok {
+		c.ifUnmodSince, c.hasUnmodSince = parseHTTPDate(v)
+	}
+	return c
+}
