@@ -190,8 +190,18 @@ type teState struct {
 	bad     bool // a coding follows chunked
 }
 
-// Reset clears r for reuse, keeping its scratch space.
+// retainHeaders bounds the scratch space Reset keeps: room for this many
+// headers covers every ordinary client, while a hostile head with a thousand
+// tiny headers must not pin a hundred kilobytes to an idle connection.
+const retainHeaders = 128
+
+// Reset clears r for reuse. It keeps r's scratch space unless an unusually
+// large head grew it past what ordinary requests need.
 func (r *Request) Reset() {
+	if cap(r.Headers) > retainHeaders {
+		*r = Request{}
+		return
+	}
 	headers, names, distinct, table := r.Headers[:0], r.names[:0], r.distinct[:0], r.table
 	clear(table)
 	*r = Request{Headers: headers, names: names, distinct: distinct, table: table}

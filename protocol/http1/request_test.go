@@ -598,3 +598,47 @@ func TestKindStrings(t *testing.T) {
 		}
 	}
 }
+
+// TestResetReleasesLargeScratch checks that a head with very many headers
+// does not leave its scratch space behind, while ordinary ones keep theirs.
+func TestResetReleasesLargeScratch(t *testing.T) {
+	var r Request
+	in := []byte("GET / HTTP/1.1\r\n" + strings.Repeat("a: 1\r\n", 3) + "\r\n")
+	if _, err := r.Parse(in, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r.Reset()
+	if cap(r.Headers) == 0 || len(r.table) == 0 {
+		t.Errorf("small scratch released: cap %d, table %d", cap(r.Headers), len(r.table))
+	}
+	var b strings.Builder
+	b.WriteString("GET / HTTP/1.1\r\n")
+	for i := range 1000 {
+		fmt.Fprintf(&b, "%x:\n", i)
+	}
+	b.WriteString("\n")
+	if _, err := r.Parse([]byte(b.String()), Options{MaxHeadBytes: 1 << 16}); err != nil || len(r.Headers) != 1000 {
+		t.Fatalf("Parse: %v, %d headers", err, len(r.Headers))
+	}
+	r.Reset()
+	if cap(r.Headers) != 0 || r.table != nil || r.distinct != nil || r.names != nil {
+		t.Errorf("large scratch kept: cap %d, table %d", cap(r.Headers), len(r.table))
+	}
+}
+
+// TestParseAllocs checks the steady state allocates nothing, also for a
+// head with repeated names and the derived values.
+func TestParseAllocs(t *testing.T) {
+	in := []byte("POST /a?b#c HTTP/1.1\r\nHost: h:1\r\nX: 1\r\nx: 2\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\nExpect: 100-continue\r\n\r\n")
+	var r Request
+	if _, err := r.Parse(in, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(100, func() { _, _ = r.Parse(in, Options{}) }); a != 0 {
+		t.Errorf("%v allocations per Parse, want 0", a)
+	}
+	bad := []byte("GET /| HTTP/1.1\r\n\r\n")
+	if a := testing.AllocsPerRun(100, func() { _, _ = r.Parse(bad, Options{}) }); a != 0 {
+		t.Errorf("%v allocations per rejected Parse, want 0", a)
+	}
+}
