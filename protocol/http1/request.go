@@ -247,8 +247,8 @@ func (r *Request) IsPolicyRequest() bool {
 //   - IP literals in the target never contain control bytes (see checkIPv6
 //     for the Mongrel2 grammar this otherwise follows).
 //   - Content-Length and Transfer-Encoding are read from every line, also
-//     from lines dropped by the header caps, so framing never depends on
-//     them.
+//     from lines dropped by the header caps, so body framing never depends
+//     on the caps.
 func (r *Request) Parse(buf []byte, opt Options) (n int, err error) {
 	r.Reset()
 	limit := opt.maxHeadBytes()

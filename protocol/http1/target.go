@@ -20,7 +20,7 @@ const (
 )
 
 // target holds the offsets (into the scanned buffer) of the parts of a
-// request-target. The target ends at the space at end.
+// request-target, which ends at the space buf[end].
 type target struct {
 	pathStart, pathEnd int // path; for absolute form it starts after "scheme:"
 	uriEnd             int // end of path+query (the fragment excluded)
