@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -97,6 +98,10 @@ func LimitsFrom(s *config.Settings) Limits {
 // afterwards. It fails like Mongrel2's Dir_create: base must end with '/'
 // and be shorter than limits.dir_max_path, and cache_ttl must not be
 // negative. The base is not resolved yet (see Serve).
+//
+// cache_ttl is accepted and otherwise unused: Mongrel2 trusted a cached file
+// record for cache_ttl seconds, while a Dir checks the open file against
+// what it remembers on every request.
 func New(cfg *config.Dir, mime map[string]string, lim Limits) (*Dir, error) {
 	if lim.SendBuffer <= 0 {
 		lim.SendBuffer = DefaultSendBuffer
@@ -139,6 +144,20 @@ func New(cfg *config.Dir, mime map[string]string, lim Limits) (*Dir, error) {
 //
 // The error is non-nil only when writing to conn failed or a file changed
 // size while it was being sent; Result.Close is then set.
+//
+// Deliberate differences from Mongrel2 1.12.2:
+//   - A resolved name must be the base or lie below base + "/"; Mongrel2
+//     also served sibling directories sharing the base's name as a prefix.
+//   - If-Match is compared with the real ETag, both entity-tag headers
+//     accept quoted tags, W/ tags (If-None-Match only) and lists, dates are
+//     read as UTC with 64-bit range, and a satisfied If-Unmodified-Since on
+//     its own gives 200 instead of 500.
+//   - Date is the time of the response, not of the first request for the
+//     file.
+//   - A name with a decoded NUL byte, and anything that is neither a
+//     regular file nor a directory, is 404.
+//   - The base is not percent-decoded, and a base that cannot be resolved
+//     is retried on the next request.
 func (d *Dir) Serve(conn io.Writer, req *http1.Request, prefix string, now time.Time) (Result, error) {
 	s := d.scratch.Get().(*scratch)
 	defer d.scratch.Put(s)
@@ -292,7 +311,7 @@ func (d *Dir) find(s *scratch, prefix string, path []byte) (*os.File, *fileMeta,
 	if err != nil || !within(name, realbase) {
 		return nil, nil, foundNothing
 	}
-	f, st, err := openRegular(name)
+	f, st, err := openBeneath(realbase, name)
 	if err != nil {
 		// Mongrel2 decides "directory" with stat(2), which works without
 		// read permission where open(2) does not.
@@ -329,6 +348,28 @@ func (d *Dir) resolveBase() (string, bool) {
 	return rb, true
 }
 
+// openBeneath opens name, which realpath placed inside realbase, without
+// letting the open leave realbase: should a directory on the way be
+// swapped for a symlink out of the base between the realpath walk and the
+// open, the open fails instead of following it. The file found this way is
+// the one the cache later holds every reopen to (fileMeta.fresh).
+func openBeneath(realbase, name string) (*os.File, os.FileInfo, error) {
+	root, err := os.OpenRoot(realbase)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer root.Close()
+	rel := strings.TrimPrefix(name[len(realbase):], "/")
+	if rel == "" {
+		rel = "."
+	}
+	f, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return statOpen(f)
+}
+
 // openRegular opens name for reading and stats the open descriptor.
 // O_NONBLOCK keeps a FIFO that was put in place of a file from blocking the
 // open; it changes nothing for regular files.
@@ -337,6 +378,11 @@ func openRegular(name string) (*os.File, os.FileInfo, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return statOpen(f)
+}
+
+// statOpen stats an open file, closing it on failure.
+func statOpen(f *os.File) (*os.File, os.FileInfo, error) {
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()

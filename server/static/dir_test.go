@@ -629,3 +629,44 @@ func TestConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestOpenBeneath stands for a directory swapped for a symlink out of the
+// base between the realpath walk and the open: the open must fail rather
+// than reach the file outside.
+func TestOpenBeneath(t *testing.T) {
+	root := makeTree(t)
+	base, err := canonicalBase(filepath.Join(root, "static"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "outside", "deep.txt"), []byte("SECRET\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	name := base + "/sub/deep.txt"
+	f, _, err := openBeneath(base, name)
+	if err != nil {
+		t.Fatalf("before the swap: %v", err)
+	}
+	f.Close()
+	if f, _, err := openBeneath(base, base); err != nil {
+		t.Fatalf("the base itself: %v", err)
+	} else {
+		f.Close()
+	}
+	sub := filepath.Join(base, "sub")
+	if err := os.RemoveAll(sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../outside", sub); err != nil {
+		t.Fatal(err)
+	}
+	if f, _, err := openBeneath(base, name); err == nil {
+		f.Close()
+		t.Fatal("opened a file through a symlink out of the base")
+	}
+	if f, _, err := openRegular(name); err != nil {
+		t.Fatalf("a plain open does follow the link (%v), so the test is void", err)
+	} else {
+		f.Close()
+	}
+}

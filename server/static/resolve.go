@@ -15,8 +15,8 @@ import (
 //	path == prefix:    realbase + path
 //	otherwise:         realbase + "/" + path[len(prefix):]
 //
-// Only the part taken from the request (and the index file name) is
-// percent-decoded; Mongrel2 also decodes the base, which only breaks bases
+// Only the part taken from the request and the index file name are
+// percent-decoded; Mongrel2 also decoded the base, which only broke bases
 // whose names contain '%'. A decoded NUL byte makes the name unservable:
 // Mongrel2 silently truncated the name there, Go refuses such names.
 func appendTarget(dst []byte, realbase, prefix string, path []byte, index string) ([]byte, bool) {
