@@ -1,9 +1,6 @@
 package static
 
-import (
-	"io"
-	"testing"
-)
+import "testing"
 
 // sink is a plain io.Writer (no ReadFrom), like a TLS connection.
 type sink struct{ n int64 }
@@ -44,5 +41,3 @@ func BenchmarkServeBigFile(b *testing.B) {
 	b.SetBytes(bigSize)
 	benchServe(b, get("/big.bin"), 200)
 }
-
-var _ io.Writer = (*sink)(nil)
