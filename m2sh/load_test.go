@@ -118,7 +118,7 @@ func TestCompileErrors(t *testing.T) {
 			[]string{"t.conf:3:5: Proxy(...) is missing the 'port' argument"}},
 		{"handler idents", host(`{'/': Handler(send_spec='s', recv_spec='r')}`),
 			[]string{"t.conf:1:143: Handler(...) is missing the 'send_ident' argument", "t.conf:1:143: Handler(...) is missing the 'recv_ident' argument"}},
-		{"bad settings", host(`{'/': ` + dir + `}`) + "settings = {'a': [1], 'b': Dir()}\n",
+		{"bad settings", host(`{'/': `+dir+`}`) + "settings = {'a': [1], 'b': Dir()}\n",
 			[]string{"t.conf:3:18: setting 'a' must be a string or a number, not a list", "t.conf:3:28: setting 'b' must be a string or a number, not Dir(...)"}},
 		{"settings not a dict", host(`{'/': `+dir+`}`) + "settings = [1]\n",
 			[]string{"t.conf:3:12: settings must be a dict, not a list"}},
