@@ -116,7 +116,7 @@ func (s *Server) buildRuntime(snap *config.Snapshot) (*runtime, error) {
 	st := snap.Settings
 	rt := &runtime{
 		settings:      st,
-		parse:         http1.Options{Relaxed: st.RequestRelaxed, MaxHeaders: st.HeaderCount},
+		parse:         http1.Options{Relaxed: st.RequestRelaxed, MaxHeaders: st.HeaderCount, MaxHeadBytes: st.BufferSize},
 		headerTimeout: defaultHeaderTimeout,
 		writeTimeout:  defaultWriteTimeout,
 	}
