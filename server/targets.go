@@ -1,22 +1,42 @@
 package server
 
 import (
+	"io"
 	"time"
 
 	"github.com/bareku/bareku/config/route"
-	"github.com/bareku/bareku/protocol/http1"
-	"github.com/bareku/bareku/server/static"
 )
 
-// toDir serves a static file (spec §5).
+// toDir serves a static file (spec §5). A request body sent to a Dir is
+// skipped, as Mongrel2 does, so it is not parsed as the next request.
 func (c *conn) toDir(rt *runtime, host *hostRuntime, rte *route.Route[*target]) bool {
 	req := &c.req
 	res, err := rte.Target.dir.Serve(c, req, rte.Prefix, time.Now())
-	if err != nil {
+	if res.Log {
+		c.srv.logAccess(host.name, c, req.Method, req.Path, req.Version, res.LogStatus(), res.Size)
+	}
+	if err != nil || res.Close {
 		return false
 	}
-	c.srv.logAccess(host.name, c, req.Method, req.Path, req.Version, res.Status, res.Size)
-	return !res.Close
+	return c.skipBody(rt, req.ContentLength)
+}
+
+// skipBody discards n bytes of request body.
+func (c *conn) skipBody(rt *runtime, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if avail := int64(c.w - c.r); avail >= n {
+		c.r += int(n)
+		return true
+	}
+	n -= int64(c.w - c.r)
+	c.r = c.w
+	c.nc.SetReadDeadline(time.Now().Add(rt.headerTimeout))
+	m, err := io.CopyN(io.Discard, c.nc, n)
+	c.countRead(int(m))
+	c.nc.SetReadDeadline(time.Time{})
+	return err == nil
 }
 
 // toProxy answers proxy routes. Forwarding to HTTP backends is not built
@@ -26,6 +46,3 @@ func (c *conn) toProxy(rt *runtime, host *hostRuntime, rte *route.Route[*target]
 	c.reject(502)
 	return false
 }
-
-var _ = http1.KindHTTP
-var _ = static.New
