@@ -51,8 +51,8 @@ func scanArgs(line string) []arg {
 		rest := line[i:]
 		cands := [...]struct {
 			kind argKind
-			skip int // bytes dropped from each end of the match
-			n    int
+			skip int // leading bytes left out of the text: dashes, quote
+			n    int // length of the match, 0 for none
 		}{
 			{argOption, 1, optionLen(rest, 1)},
 			{argOption, 2, optionLen(rest, 2)},
@@ -70,7 +70,7 @@ func scanArgs(line string) []arg {
 		c := cands[best]
 		text := rest[c.skip:c.n]
 		if c.kind == argString {
-			text = rest[1 : c.n-1]
+			text = text[:len(text)-1] // the closing quote
 		}
 		out = append(out, arg{kind: c.kind, text: text})
 		i += c.n
