@@ -281,9 +281,9 @@ func (c *compiler) handler(cls *m2conf.Class) int64 {
 func (c *compiler) dir(cls *m2conf.Class) int64 {
 	id := int64(len(c.data.Dirs) + 1)
 	base := c.str(cls, "base", true, "")
-	if a := cls.Arg("base"); a != nil && !strings.HasSuffix(base, "/") {
-		if _, isStr := m2conf.Deref(a.Value).(*m2conf.String); isStr {
-			c.errorf(m2conf.Deref(a.Value).Pos(), "Dir base '%s' must end with '/'", base)
+	if a := cls.Arg("base"); a != nil {
+		if s, ok := m2conf.Deref(a.Value).(*m2conf.String); ok && !strings.HasSuffix(s.Value, "/") {
+			c.errorf(s.At, "Dir base '%s' must end with '/'", s.Value)
 		}
 	}
 	// m2sh stores cache_ttl only when the literal does not start with 0,
