@@ -19,6 +19,11 @@ import (
 func (s *session) load(inv invocation) int {
 	db := s.optionDefault(inv, "db", "config.sqlite")
 	conf := s.optionDefault(inv, "config", "mongrel2.conf")
+	if db == "" {
+		// SQLite would quietly use a temporary database.
+		s.log.errorf(nil, "No config database given: -db needs a file name.")
+		return exitFailure
+	}
 	if !s.checkAccess(conf, "config file") {
 		return exitFailure
 	}

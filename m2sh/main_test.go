@@ -67,6 +67,8 @@ func TestMainCommandLineErrors(t *testing.T) {
 			stamp + "[WARN] (errno: None) No option --db given, using \"config.sqlite\" as the default.\n" +
 				stamp + "[WARN] (errno: None) No option --config given, using \"mongrel2.conf\" as the default.\n" +
 				stamp + "[ERROR] (errno: No such file or directory) Can't access config file 'mongrel2.conf' properly.\n"},
+		{"load with an empty -db", []string{"load", "-db", "-config", "m.conf"}, 255, "",
+			stamp + "[ERROR] (errno: None) No config database given: -db needs a file name.\n"},
 		{"config is load", []string{"config", "-db", "x.sqlite"}, 255, "",
 			stamp + "[WARN] (errno: None) No option --config given, using \"mongrel2.conf\" as the default.\n" +
 				stamp + "[ERROR] (errno: No such file or directory) Can't access config file 'mongrel2.conf' properly.\n"},
