@@ -154,7 +154,7 @@ func (p *process) run() error {
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	p.log.Info("-- Bareku "+ServerVersion+" compatible server running.",
+	p.log.Info("-- Bareku ("+ServerVersion+" compatible) Running.",
 		"addr", ln.Addr().String(), "uuid", sv.UUID)
 
 	sigs := make(chan os.Signal, 4)
