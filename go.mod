@@ -3,6 +3,6 @@ module github.com/bareku/bareku
 go 1.26
 
 require (
-	github.com/mattn/go-sqlite3 v1.14.53 // indirect
-	github.com/pebbe/zmq4 v1.4.0 // indirect
+	github.com/mattn/go-sqlite3 v1.14.53
+	github.com/pebbe/zmq4 v1.4.0
 )

@@ -29,12 +29,15 @@ const (
 	lingerMaxBytes = 64 << 10
 )
 
-// connKind says how handler replies are framed for the client.
+// connKind is what the connection has carried so far. It decides how
+// handler replies are framed, and the control port reports it (the numbers
+// are Mongrel2's).
 type connKind uint32
 
 const (
-	connHTTP connKind = iota // replies written raw
-	connMsg                  // JSON/XML socket messages: replies base64-encoded
+	connUnknown connKind = iota // nothing parsed yet
+	connHTTP                    // replies written raw
+	connMsg                     // JSON/XML socket messages: replies base64-encoded
 )
 
 // closeReason decides whether the handler hears about a close.
@@ -213,6 +216,11 @@ func (c *conn) handle(rt *runtime) bool {
 		c.reject(404)
 		return false
 	}
+	if req.Kind == http1.KindHTTP {
+		c.kind.Store(uint32(connHTTP))
+	} else {
+		c.kind.Store(uint32(connMsg))
+	}
 	t := rte.Target
 	switch {
 	case t.backend != nil:
@@ -249,10 +257,8 @@ func (c *conn) toHandler(rt *runtime, host *hostRuntime, rte *route.Route[*targe
 		if body, bodyBuf, ok = c.readBody(rt, int(req.ContentLength)); !ok {
 			return false
 		}
-		c.kind.Store(uint32(connHTTP))
 	} else {
 		body = req.MsgBody
-		c.kind.Store(uint32(connMsg))
 	}
 	if b.failed.Load() {
 		c.reject(404)

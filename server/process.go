@@ -152,6 +152,10 @@ func (p *process) run() error {
 	}
 	defer p.access.Close()
 
+	if err := srv.StartControl(sv.ControlPort, nil); err != nil {
+		p.log.Warn("control port disabled", "endpoint", sv.ControlPort, "err", err)
+	}
+
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	p.log.Info("-- Bareku ("+ServerVersion+" compatible) Running.",

@@ -46,6 +46,7 @@ type Server struct {
 	wg        sync.WaitGroup // connection goroutines
 	mu        sync.Mutex
 	listeners []net.Listener
+	control   *controlPort
 	stopping  bool
 	done      chan struct{}
 	reaperWG  sync.WaitGroup
@@ -245,6 +246,9 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 
 	s.reaperWG.Wait()
+	if s.control != nil {
+		s.control.shutdown()
+	}
 	for _, c := range s.conns.snapshot() {
 		c.close(closeByServer)
 	}
