@@ -27,8 +27,9 @@ func TestHostRouting(t *testing.T) {
 			{Name: "localhost", Routes: map[string]string{"/": "dflt"}},
 			{Name: "example.com", Routes: map[string]string{"/": "ex"}},
 			{Name: "wild", Matching: "(.*).wild.org", Routes: map[string]string{"/": "wild"}},
+			{Name: "lit", Matching: "*.lit.com", Routes: map[string]string{"/": "lit"}},
 		},
-		Handlers: []harness.HandlerSpec{{Name: "dflt"}, {Name: "ex"}, {Name: "wild"}},
+		Handlers: []harness.HandlerSpec{{Name: "dflt"}, {Name: "ex"}, {Name: "wild"}, {Name: "lit"}},
 	}
 	cases := []struct{ host, want string }{
 		{"localhost", "dflt"},
@@ -43,10 +44,13 @@ func TestHostRouting(t *testing.T) {
 		{"wild.org", "dflt"},
 		{"unknown.net", "dflt"},
 		{"[::1]:80", "dflt"},
-		{"", "dflt"}, // no Host header at all
+		{"a.lit.com", "dflt"}, // * is literal without parentheses
+		{"x*.lit.com", "lit"},
+		{"example.com\r\nHost: localhost", "ex"}, // the first Host wins
+		{"", "dflt"},                             // no Host header at all
 	}
 	differential(t, cfg, func(t *testing.T, s *harness.Server, o *outcome) {
-		for _, name := range []string{"dflt", "ex", "wild"} {
+		for _, name := range []string{"dflt", "ex", "wild", "lit"} {
 			s.Handler(t, name).OnMessage(respondAs(name))
 		}
 		for _, tc := range cases {
@@ -70,7 +74,8 @@ func TestHostRouting(t *testing.T) {
 // fallback to `/` once a prefix node was chosen, and the quirk that a path
 // shorter than a route key matches that longer route.
 func TestPathRouting(t *testing.T) {
-	routes := []string{`/`, `/users`, `/pat/(\d+)`, `/img/(.*).jpg$`, `/foobar/`, `/tail()$`}
+	routes := []string{`/`, `/users`, `/pat/(\d+)`, `/img/(.*).jpg$`, `/img/(.*).png$`, `/foobar/`, `/tail()$`,
+		`/o/(\d+)`, `/o/(\d+)x`, `/o/(\d)`}
 	cfg := harness.Config{
 		Hosts:    []harness.Host{{Name: "localhost", Routes: map[string]string{}}},
 		Handlers: []harness.HandlerSpec{{Name: "h"}},
@@ -78,7 +83,8 @@ func TestPathRouting(t *testing.T) {
 	for _, r := range routes {
 		cfg.Hosts[0].Routes[r] = "h"
 	}
-	cases := []struct{ path, pattern string }{ // pattern "" means 404
+	// pattern "" means 404; "?" means any route, left to the comparison
+	cases := []struct{ path, pattern string }{
 		{"/", "/"},
 		{"/x", "/"},
 		{"/users", "/users"},
@@ -95,11 +101,14 @@ func TestPathRouting(t *testing.T) {
 		{"/pat/", ""},
 		{"/img/x.jpg", `/img/(.*).jpg$`},
 		{"/img/a/b.jpg", `/img/(.*).jpg$`},
-		{"/img/x.png", ""},
+		{"/img/x.png", `/img/(.*).png$`},
+		{"/img/x.bmp", ""},
 		{"/img/x.jpgz", ""},
 		{"/tail", `/tail()$`},
 		{"/tailx", ""},
 		{"/ta", ""},
+		{"/o/12x", "?"}, // several chained patterns match: compared only
+		{"/o/1", "?"},
 	}
 	differential(t, cfg, func(t *testing.T, s *harness.Server, o *outcome) {
 		h := s.Handler(t, "h")
@@ -116,7 +125,10 @@ func TestPathRouting(t *testing.T) {
 			expectCanned(t, tc.path, tr, namedResponse("h"))
 			m := h.Wait(t, seen+1)[seen]
 			o.message(m)
-			if m.Get("PATTERN") != tc.pattern || m.Path != tc.path {
+			if tc.pattern == "?" {
+				t.Logf("%s routed as %s", tc.path, m.Get("PATTERN"))
+			}
+			if (tc.pattern != "?" && m.Get("PATTERN") != tc.pattern) || m.Path != tc.path {
 				t.Errorf("%s: routed as PATTERN %q PATH %q, want %q", tc.path, m.Get("PATTERN"), m.Path, tc.pattern)
 			}
 		}

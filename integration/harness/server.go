@@ -50,6 +50,8 @@ type HandlerSpec struct {
 	Name     string // config variable suffix and handler label; [a-z0-9_]+
 	Ident    string // send_ident; the harness uses Name's UUID-like default if empty
 	Protocol string // "json" (default) or "tnetstring"
+	// RecvIdent is the recv_ident the server subscribes with ('' = all).
+	RecvIdent string
 	// Late handlers are not connected when the server starts; see
 	// Server.StartHandler.
 	Late bool
@@ -340,8 +342,8 @@ func (s *Server) render() (string, error) {
 			proto = "json"
 		}
 		spec := s.specs[hs.Name]
-		fmt.Fprintf(&b, "h_%s = Handler(send_spec=%s, send_ident=%s, recv_spec=%s, recv_ident='', protocol=%s)\n",
-			hs.Name, quote(spec[0]), quote(hs.ident()), quote(spec[1]), quote(proto))
+		fmt.Fprintf(&b, "h_%s = Handler(send_spec=%s, send_ident=%s, recv_spec=%s, recv_ident=%s, protocol=%s)\n",
+			hs.Name, quote(spec[0]), quote(hs.ident()), quote(spec[1]), quote(hs.RecvIdent), quote(proto))
 	}
 	if len(s.cfg.Hosts) == 0 {
 		return "", errors.New("harness: config without hosts")
