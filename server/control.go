@@ -155,7 +155,7 @@ func (cp *controlPort) handle(raw []byte) (reply tns.Value, after func() bool) {
 	case "time":
 		return table([]string{"time"}, []tns.Value{tns.String(strconv.FormatInt(time.Now().Unix(), 10))}), nil
 	case "uuid":
-		return table([]string{"uuid"}, []tns.Value{tns.String(cp.srv.snap.Server.UUID)}), nil
+		return table([]string{"uuid"}, []tns.Value{tns.String(cp.srv.Snapshot().Server.UUID)}), nil
 	case "info":
 		return cp.info(), nil
 	case "status":
@@ -175,7 +175,7 @@ func (cp *controlPort) raise(sig syscall.Signal) (tns.Value, func() bool) {
 }
 
 func (cp *controlPort) info() tns.Value {
-	sv := cp.srv.snap.Server
+	sv := cp.srv.Snapshot().Server
 	return table(
 		[]string{"port", "bind_addr", "uuid", "chroot", "access_log", "error_log", "pid_file", "default_hostname"},
 		[]tns.Value{tns.Int(int64(sv.Port)), tns.String(sv.BindAddr), tns.String(sv.UUID), tns.String(sv.Chroot),
@@ -226,7 +226,10 @@ func (cp *controlPort) statusTasks() tns.Value {
 		return []tns.Value{tns.Int(int64(id)), tns.Bool(false), tns.String(name), tns.String(state), tns.String(status)}
 	}
 	rows := [][]tns.Value{task(1, "SERVER", "read fd", "idle")}
-	for _, b := range cp.srv.backends {
+	cp.srv.mu.Lock()
+	backends := append([]*backend(nil), cp.srv.backends...)
+	cp.srv.mu.Unlock()
+	for _, b := range backends {
 		status := "idle"
 		if b.failed.Load() {
 			status = "dead"

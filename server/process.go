@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -43,6 +44,7 @@ func Main(args []string, stderr io.Writer) int {
 		return fail("could not load the config", "err", err)
 	}
 	p := newProcess(snap, console)
+	p.dbPath, p.uuid = args[0], args[1]
 	if err := p.run(); err != nil {
 		return fail(err.Error())
 	}
@@ -53,6 +55,11 @@ func Main(args []string, stderr io.Writer) int {
 // chroot decision, the pid file, the log files and signals.
 type process struct {
 	snap      *config.Snapshot
+	srv       *Server
+	dbPath    string // as given on the command line; see reloadPath
+	uuid      string
+	absDB     string // dbPath made absolute before any chroot
+	absChroot string
 	log       *slog.Logger
 	console   *slog.Logger
 	chroot    bool // really chrooted (running as root)
@@ -109,6 +116,9 @@ func (p *process) run() error {
 		ln.Close()
 		return err
 	}
+	p.srv = srv
+	p.absDB, _ = filepath.Abs(p.dbPath)
+	p.absChroot, _ = filepath.Abs(sv.Chroot)
 	var owner *syscall.Stat_t
 	if p.chroot {
 		fi, err := os.Stat(sv.Chroot)
@@ -176,6 +186,7 @@ func (p *process) run() error {
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
 				p.reopenLogs()
+				p.reload()
 				continue
 			}
 			p.log.Info("shutting down", "signal", sig.String())
@@ -209,6 +220,36 @@ func (p *process) reopenLogs() {
 		}
 	}
 	p.log.Info("reopened log files")
+}
+
+// reload re-reads the config database and applies it (beyond Mongrel2
+// 1.12, whose SIGHUP only reopens logs). A database that does not load or
+// does not build is rejected and the running config stays.
+func (p *process) reload() {
+	path, err := p.reloadPath()
+	if err == nil {
+		var snap *config.Snapshot
+		if snap, err = config.Load(path, p.uuid); err == nil {
+			err = p.srv.Reload(snap)
+		}
+	}
+	if err != nil {
+		p.log.Error("reload rejected; the previous config keeps serving", "db", p.dbPath, "err", err)
+	}
+}
+
+// reloadPath is where the config database is seen from now: after a chroot
+// it must lie inside the chroot directory.
+func (p *process) reloadPath() (string, error) {
+	if !p.chroot {
+		return p.dbPath, nil
+	}
+	root := p.absChroot
+	rel, err := filepath.Rel(root, p.absDB)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return "", fmt.Errorf("config database %s is outside the chroot %s", p.absDB, root)
+	}
+	return "/" + rel, nil
 }
 
 // listen binds bind_addr:port, or takes over the listener passed by the

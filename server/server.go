@@ -35,32 +35,41 @@ type Options struct {
 
 // Server serves one server row of a config snapshot.
 type Server struct {
-	log      *slog.Logger
-	snap     *config.Snapshot
-	rt       atomic.Pointer[runtime]
-	zctx     *zmq.Context
-	backends []*backend
-	conns    *registry
-	access   *accessLogger
+	log    *slog.Logger
+	rt     atomic.Pointer[runtime]
+	zctx   *zmq.Context
+	conns  *registry
+	access *accessLogger
 
 	wg        sync.WaitGroup // connection goroutines
-	mu        sync.Mutex
+	reloadMu  sync.Mutex     // one reload at a time
+	mu        sync.Mutex     // guards the fields below
 	listeners []net.Listener
+	backends  []*backend // every started backend, live or retiring
 	control   *controlPort
 	stopping  bool
 	done      chan struct{}
 	reaperWG  sync.WaitGroup
+	retireWG  sync.WaitGroup
 }
 
-// runtime is the immutable routing state built from one snapshot.
+// runtime is the immutable serving state built from one snapshot. Requests
+// load it once each; a reload swaps in a new one.
 type runtime struct {
+	snap          *config.Snapshot
 	settings      config.Settings
 	parse         http1.Options
 	hosts         route.HostTable[*hostRuntime]
 	defaultHost   *hostRuntime
+	backends      map[backendKey]*backend
 	headerTimeout time.Duration
 	writeTimeout  time.Duration
 }
+
+// backendKey identifies a handler's sockets: two handler rows with the same
+// send_spec and recv_spec are one handler (spec §2.1), and the endpoints
+// can only be bound once.
+type backendKey struct{ send, recv string }
 
 type hostRuntime struct {
 	name   string
@@ -74,6 +83,10 @@ type target struct {
 	dir     *static.Dir
 	proxy   *config.Proxy
 }
+
+// retireGrace is how long a handler removed by a reload keeps its sockets,
+// so that replies to requests already sent to it still reach their clients.
+const retireGrace = 10 * time.Second
 
 // New builds a server for snap: it binds every handler's sockets (in the
 // background, with Mongrel2's retries) and starts the connection reaper.
@@ -89,7 +102,6 @@ func New(snap *config.Snapshot, opts Options) (*Server, error) {
 	}
 	s := &Server{
 		log:   log,
-		snap:  snap,
 		zctx:  zctx,
 		conns: newRegistry(),
 		done:  make(chan struct{}),
@@ -97,27 +109,74 @@ func New(snap *config.Snapshot, opts Options) (*Server, error) {
 	if opts.AccessLog != nil && !snap.Settings.DisableAccessLogging {
 		s.access = newAccessLogger(opts.AccessLog, log)
 	}
-	rt, err := s.buildRuntime(snap)
+	rt, fresh, _, err := s.buildRuntime(snap, nil)
 	if err != nil {
 		zctx.Term()
 		return nil, err
 	}
+	s.startBackends(fresh)
 	s.rt.Store(rt)
-	for _, b := range s.backends {
-		b.start(zctx)
-	}
 	s.reaperWG.Add(1)
 	go s.reap()
 	return s, nil
 }
 
-// buildRuntime turns a snapshot into routing tables and creates (but does
-// not start) one backend per distinct handler.
-func (s *Server) buildRuntime(snap *config.Snapshot) (*runtime, error) {
+// Reload applies a new snapshot of the same server atomically: the new
+// runtime is built completely first, and only then swapped in. Requests
+// parsed after the swap use the new hosts, routes and settings; requests
+// already sent to a handler finish on it. Handlers whose sockets did not
+// change keep them bound; removed handlers keep theirs for a grace period.
+// On error nothing changes.
+func (s *Server) Reload(snap *config.Snapshot) error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	old := s.rt.Load()
+	if snap.Server.UUID != old.snap.Server.UUID {
+		return fmt.Errorf("server: reload: snapshot is for server %s, not %s", snap.Server.UUID, old.snap.Server.UUID)
+	}
+	rt, fresh, replaced, err := s.buildRuntime(snap, old)
+	if err != nil {
+		return fmt.Errorf("server: reload: %w", err)
+	}
+	if a, b := old.snap.Server, snap.Server; a.BindAddr != b.BindAddr || a.Port != b.Port || a.UseSSL != b.UseSSL || a.Chroot != b.Chroot {
+		s.log.Warn("reload: bind_addr, port, use_ssl and chroot changes need a restart", "bind_addr", b.BindAddr, "port", b.Port)
+	}
+	// A handler whose endpoints stay but whose identity, subscription or
+	// protocol changed must release its sockets before the new one binds.
+	for _, b := range replaced {
+		s.stopBackend(b)
+	}
+	s.startBackends(fresh)
+	s.rt.Store(rt)
+	for key, b := range old.backends {
+		if rt.backends[key] != b && !contains(replaced, b) {
+			s.retire(b)
+		}
+	}
+	s.log.Info("reloaded config", "hosts", len(snap.Hosts), "handlers", len(rt.backends))
+	return nil
+}
+
+func contains(list []*backend, b *backend) bool {
+	for _, x := range list {
+		if x == b {
+			return true
+		}
+	}
+	return false
+}
+
+// buildRuntime turns a snapshot into routing tables. Backends of old whose
+// sockets are unchanged are reused; fresh ones are created but not started
+// (so a failed build has no side effects); replaced lists old backends on
+// the same endpoints whose other settings changed.
+func (s *Server) buildRuntime(snap *config.Snapshot, old *runtime) (rt *runtime, fresh, replaced []*backend, err error) {
 	st := snap.Settings
-	rt := &runtime{
+	rt = &runtime{
+		snap:          snap,
 		settings:      st,
 		parse:         http1.Options{Relaxed: st.RequestRelaxed, MaxHeaders: st.HeaderCount, MaxHeadBytes: st.BufferSize},
+		backends:      map[backendKey]*backend{},
 		headerTimeout: defaultHeaderTimeout,
 		writeTimeout:  defaultWriteTimeout,
 	}
@@ -127,10 +186,34 @@ func (s *Server) buildRuntime(snap *config.Snapshot) (*runtime, error) {
 	if v := st.Raw["limits.write_timeout"]; v != "" {
 		rt.writeTimeout = time.Duration(atoi(v)) * time.Second
 	}
-	if rt.settings.BufferSize < 64 {
-		return nil, fmt.Errorf("server: setting limits.buffer_size=%d is too small (minimum 64)", rt.settings.BufferSize)
+	if rt.headerTimeout <= 0 || rt.writeTimeout <= 0 {
+		return nil, nil, nil, errors.New("server: settings limits.header_timeout and limits.write_timeout must be positive")
 	}
-	backends := map[*config.Handler]*backend{}
+	if st.BufferSize < 64 {
+		return nil, nil, nil, fmt.Errorf("server: setting limits.buffer_size=%d is too small (minimum 64)", st.BufferSize)
+	}
+	backendFor := func(h *config.Handler) *backend {
+		key := backendKey{h.SendSpec, h.RecvSpec}
+		if b := rt.backends[key]; b != nil {
+			return b
+		}
+		var b *backend
+		if old != nil {
+			if ob := old.backends[key]; ob != nil {
+				if sameSockets(ob.cfg, h) {
+					b = ob
+				} else {
+					replaced = append(replaced, ob)
+				}
+			}
+		}
+		if b == nil {
+			b = newBackend(s, h)
+			fresh = append(fresh, b)
+		}
+		rt.backends[key] = b
+		return b
+	}
 	dirs := map[*config.Dir]*static.Dir{}
 	for _, h := range snap.Hosts {
 		hr := &hostRuntime{name: h.Name}
@@ -138,20 +221,13 @@ func (s *Server) buildRuntime(snap *config.Snapshot) (*runtime, error) {
 			t := &target{pattern: []byte(r.Path)}
 			switch {
 			case r.Handler != nil:
-				b := backends[r.Handler]
-				if b == nil {
-					b = newBackend(s, r.Handler)
-					backends[r.Handler] = b
-					s.backends = append(s.backends, b)
-				}
-				t.backend = b
+				t.backend = backendFor(r.Handler)
 			case r.Dir != nil:
 				d := dirs[r.Dir]
 				if d == nil {
-					var err error
 					d, err = static.New(r.Dir, snap.MIME, static.Limits{SendBuffer: st.DirSendBuffer, MaxPath: st.DirMaxPath})
 					if err != nil {
-						return nil, fmt.Errorf("server: route %q: %w", r.Path, err)
+						return nil, nil, nil, fmt.Errorf("server: route %q: %w", r.Path, err)
 					}
 					dirs[r.Dir] = d
 				}
@@ -159,7 +235,7 @@ func (s *Server) buildRuntime(snap *config.Snapshot) (*runtime, error) {
 			case r.Proxy != nil:
 				t.proxy = r.Proxy
 			default:
-				return nil, fmt.Errorf("server: route %d (%q) has no target", r.ID, r.Path)
+				return nil, nil, nil, fmt.Errorf("server: route %d (%q) has no target", r.ID, r.Path)
 			}
 			hr.routes.Add(r.Path, t)
 		}
@@ -169,9 +245,52 @@ func (s *Server) buildRuntime(snap *config.Snapshot) (*runtime, error) {
 		}
 	}
 	if rt.defaultHost == nil {
-		return nil, fmt.Errorf("server: default host %q is not a host of server %s", snap.Server.DefaultHostName, snap.Server.UUID)
+		return nil, nil, nil, fmt.Errorf("server: default host %q is not a host of server %s", snap.Server.DefaultHostName, snap.Server.UUID)
 	}
-	return rt, nil
+	return rt, fresh, replaced, nil
+}
+
+// sameSockets reports whether a backend for a can serve b unchanged.
+func sameSockets(a, b *config.Handler) bool {
+	return a.SendSpec == b.SendSpec && a.RecvSpec == b.RecvSpec && a.SendIdent == b.SendIdent &&
+		a.RecvIdent == b.RecvIdent && a.Protocol == b.Protocol && a.RawPayload == b.RawPayload
+}
+
+func (s *Server) startBackends(list []*backend) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, b := range list {
+		b.start(s.zctx)
+		s.backends = append(s.backends, b)
+	}
+}
+
+// stopBackend closes a backend's sockets now.
+func (s *Server) stopBackend(b *backend) {
+	b.shutdown()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, x := range s.backends {
+		if x == b {
+			s.backends = append(s.backends[:i], s.backends[i+1:]...)
+			break
+		}
+	}
+}
+
+// retire stops a backend a reload removed, after the grace period or at
+// Close, whichever comes first.
+func (s *Server) retire(b *backend) {
+	s.retireWG.Add(1)
+	go func() {
+		defer s.retireWG.Done()
+		select {
+		case <-time.After(retireGrace):
+			s.stopBackend(b)
+		case <-s.done:
+			// Close stops every backend still listed.
+		}
+	}()
 }
 
 // Serve accepts connections on ln until Close. It returns nil after Close.
@@ -253,7 +372,12 @@ func (s *Server) Close() error {
 		c.close(closeByServer)
 	}
 	s.wg.Wait()
-	for _, b := range s.backends {
+	s.retireWG.Wait()
+	s.mu.Lock()
+	backends := s.backends
+	s.backends = nil
+	s.mu.Unlock()
+	for _, b := range backends {
 		b.shutdown()
 	}
 	if s.access != nil {
@@ -264,3 +388,6 @@ func (s *Server) Close() error {
 
 // Settings returns the settings in force.
 func (s *Server) Settings() config.Settings { return s.rt.Load().settings }
+
+// Snapshot returns the config snapshot in force.
+func (s *Server) Snapshot() *config.Snapshot { return s.rt.Load().snap }
