@@ -13,10 +13,12 @@ import (
 	"github.com/bareku/bareku/integration/harness"
 )
 
-// The Debian binaries every scenario is checked against.
+// The Debian binaries every scenario is checked against, and the name their
+// subtests run under.
 const (
 	oracleServer = "/usr/bin/mongrel2"
 	oracleM2sh   = "/usr/bin/m2sh"
+	oracleName   = "mongrel2"
 )
 
 // binaries are this module's cmd/mongrel2 and cmd/m2sh, built once by
@@ -118,7 +120,7 @@ type candidate struct {
 // the real m2sh, so that only the server differs.
 func serverImpls() []candidate {
 	return []candidate{
-		{impl: harness.Impl{Name: "mongrel2", Server: oracleServer, M2sh: oracleM2sh}},
+		{impl: harness.Impl{Name: oracleName, Server: oracleServer, M2sh: oracleM2sh}},
 		{impl: harness.Impl{Name: "bareku", Server: ours.server, M2sh: oracleM2sh}, skip: ours.serverMissing},
 	}
 }
@@ -127,7 +129,7 @@ func serverImpls() []candidate {
 // so that only the database writer differs.
 func m2shImpls() []candidate {
 	return []candidate{
-		{impl: harness.Impl{Name: "mongrel2", Server: oracleServer, M2sh: oracleM2sh}},
+		{impl: harness.Impl{Name: oracleName, Server: oracleServer, M2sh: oracleM2sh}},
 		{impl: harness.Impl{Name: "bareku-m2sh", Server: oracleServer, M2sh: ours.m2sh}, skip: ours.m2shMissing},
 	}
 }

@@ -46,6 +46,14 @@ func TestRequestMessages(t *testing.T) {
 			"PATTERN": "/handler", "host": "localhost", "user-agent": "t",
 		}),
 	}, {
+		name:    "path neither decoded nor normalised",
+		request: "GET /handler/%41/../b HTTP/1.1\r\n\r\n",
+		handler: "json", ident: jsonIdent, format: harness.FormatJSON,
+		headers: common(map[string]any{
+			"PATH": "/handler/%41/../b", "METHOD": "GET", "VERSION": "HTTP/1.1",
+			"URI": "/handler/%41/../b", "PATTERN": "/handler",
+		}),
+	}, {
 		name:    "empty query and fragment",
 		request: "GET /handler?# HTTP/1.1\r\nHost: localhost\r\n\r\n",
 		handler: "json", ident: jsonIdent, format: harness.FormatJSON,
@@ -301,7 +309,7 @@ func TestRawHeaderBytes(t *testing.T) {
 		m := h.Wait(t, 1)[0]
 		valid := json.Valid(m.HeadersRaw)
 		switch s.Impl.Name {
-		case "mongrel2":
+		case oracleName:
 			if valid {
 				t.Errorf("mongrel2 headers are valid JSON; spec §2.3 says raw bytes make them invalid: %q", m.HeadersRaw)
 			}
@@ -346,10 +354,11 @@ func latin1(s string) string {
 	return string(b)
 }
 
-// TestHeaderLimits covers limits.header_count (extra distinct names are
-// dropped silently) and no_clobber_xff (the client's X-Forwarded-For is kept,
-// and none is added when absent) (spec §2.3, §3.2, §7.4).
-func TestHeaderLimits(t *testing.T) {
+// TestRequestSettings covers limits.header_count (extra distinct names are
+// dropped silently), no_clobber_xff (the client's X-Forwarded-For is kept,
+// and none is added when absent) and request.relaxed (`{ } ^` allowed in
+// targets) (spec §2.3, §3.1, §3.2, §7.4).
+func TestRequestSettings(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		settings map[string]string
@@ -362,6 +371,9 @@ func TestHeaderLimits(t *testing.T) {
 		{"no_clobber_xff=1", map[string]string{"no_clobber_xff": "1"}, []string{
 			"GET /handler HTTP/1.1\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n",
 			"GET /handler HTTP/1.1\r\nHost: localhost\r\n\r\n",
+		}},
+		{"request.relaxed=1", map[string]string{"request.relaxed": "1"}, []string{
+			"GET /handler/{x}^?q={y} HTTP/1.1\r\n\r\n",
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -391,6 +403,10 @@ func TestHeaderLimits(t *testing.T) {
 					}
 					if _, ok := ms[1].Headers["x-forwarded-for"]; ok {
 						t.Errorf("x-forwarded-for added although the client sent none: %v", ms[1].Headers)
+					}
+				case "request.relaxed=1":
+					if ms[0].Path != "/handler/{x}^" || ms[0].Get("QUERY") != "q={y}" {
+						t.Errorf("relaxed target: PATH %q QUERY %q", ms[0].Path, ms[0].Get("QUERY"))
 					}
 				}
 			})
@@ -428,7 +444,7 @@ func TestTrickledHead(t *testing.T) {
 		c = s.Dial(t)
 		c.Write(five...)
 		tr := c.Read(harness.UntilResponses(1))
-		if s.Impl.Name == "mongrel2" {
+		if s.Impl.Name == oracleName {
 			expectCanned(t, "five pieces", tr, resp400)
 			return
 		}

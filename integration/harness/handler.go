@@ -76,6 +76,7 @@ func startHandler(name, ident, sendSpec, recvSpec string) (*Handler, error) {
 	}
 	pull, err := h.socket(zmq.PULL, sendSpec)
 	if err != nil {
+		ctx.Term()
 		return nil, err
 	}
 	pub, err := h.socket(zmq.XPUB, recvSpec)
