@@ -48,6 +48,7 @@ type Master struct {
 	stamp fileStamp
 
 	republish chan string
+	reload    chan struct{}
 }
 
 // New loads path and the versions saved in its state file.
@@ -56,7 +57,7 @@ func New(path string, log *slog.Logger) (*Master, error) {
 	if err != nil {
 		return nil, fmt.Errorf("master: %w", err)
 	}
-	m := &Master{path: path, log: log, nodes: map[string]*node{}, republish: make(chan string, 64)}
+	m := &Master{path: path, log: log, nodes: map[string]*node{}, republish: make(chan string, 64), reload: make(chan struct{}, 1)}
 	m.loadState(cfg.StateFile)
 	m.stamp = stampOf(path)
 	m.setConfig(cfg, time.Now())
@@ -198,12 +199,16 @@ func (m *Master) Run(ctx context.Context) error {
 	return nil
 }
 
-// Reload makes the publishing loop re-read the file at its next turn even
-// if its mtime did not change.
+// Reload makes the publishing loop re-read the file now, even if its
+// mtime did not change.
 func (m *Master) Reload() {
 	m.mu.Lock()
 	m.stamp = fileStamp{}
 	m.mu.Unlock()
+	select {
+	case m.reload <- struct{}{}:
+	default:
+	}
 }
 
 // publishLoop owns the PUB socket.
@@ -230,6 +235,10 @@ func (m *Master) publishLoop(ctx context.Context, pub *zmq.Socket) {
 			all := m.nodeNames()
 			m.mu.Unlock()
 			m.publish(pub, all, time.Now())
+		case <-m.reload:
+			if changed := m.checkFile(); len(changed) > 0 {
+				m.publish(pub, changed, time.Now())
+			}
 		case <-check.C:
 			if changed := m.checkFile(); len(changed) > 0 {
 				m.publish(pub, changed, time.Now())
