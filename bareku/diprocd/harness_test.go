@@ -243,8 +243,12 @@ func newNode(t *testing.T, dir, name string, m endpoints) *node {
 	return n
 }
 
-func (n *node) startWorker(t *testing.T) { n.worker = startDaemon(t, "worker", "-config", n.workerConf) }
-func (n *node) startClient(t *testing.T) { n.client = startDaemon(t, "client", "-config", n.clientConf) }
+func (n *node) startWorker(t *testing.T) {
+	n.worker = startDaemon(t, "worker", "-config", n.workerConf)
+}
+func (n *node) startClient(t *testing.T) {
+	n.client = startDaemon(t, "client", "-config", n.clientConf)
+}
 
 func (n *node) workerLog() string {
 	b, _ := os.ReadFile(filepath.Join(n.dir, "worker.log"))

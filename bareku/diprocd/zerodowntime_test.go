@@ -1,0 +1,209 @@
+package diprocd_test
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestZeroDowntime puts diprocd under load with the project's front end:
+// a hello handler type is scaled from 1 to 3 processes and then reloaded
+// twice with new versions while wrk runs for 20 s; no request may fail.
+// It builds cmd/mongrel2, cmd/m2sh and handlers/examples/hello, so it only
+// runs with DIPROCD_ZERO_DOWNTIME=1.
+func TestZeroDowntime(t *testing.T) {
+	if os.Getenv("DIPROCD_ZERO_DOWNTIME") != "1" || testing.Short() {
+		t.Skip("set DIPROCD_ZERO_DOWNTIME=1 to run the 20 s load test")
+	}
+	wrk, err := exec.LookPath("wrk")
+	if err != nil {
+		t.Skip("wrk not installed")
+	}
+	dir := testDir(t)
+	bin := filepath.Join(dir, "bin")
+	os.Mkdir(bin, 0o755)
+	build := exec.Command("go", "build", "-o", bin+"/", "github.com/bareku/bareku/cmd/mongrel2", "github.com/bareku/bareku/cmd/m2sh", "github.com/bareku/bareku/handlers/examples/hello")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	// Three "versions" of the handler: the same program under new paths,
+	// as a deploy would unpack a new slug.
+	for _, v := range []string{"v2", "v3"} {
+		b, _ := os.ReadFile(filepath.Join(bin, "hello"))
+		os.WriteFile(filepath.Join(bin, "hello-"+v), b, 0o755)
+	}
+	os.Rename(filepath.Join(bin, "hello"), filepath.Join(bin, "hello-v1"))
+
+	port, sendPort, recvPort := freePort(t), freePort(t), freePort(t)
+	srv := filepath.Join(dir, "srv")
+	for _, d := range []string{srv, filepath.Join(srv, "logs"), filepath.Join(srv, "run")} {
+		os.Mkdir(d, 0o755)
+	}
+	conf := fmt.Sprintf(`hello = Handler(send_spec='tcp://127.0.0.1:%d', send_ident='54c6755b-9628-40a4-9a2d-cc82a816345e',
+    recv_spec='tcp://127.0.0.1:%d', recv_ident='')
+main = Server(uuid='f400bf85-4538-4f7a-8908-67e313d515c2', access_log='logs/access.log',
+    error_log='logs/error.log', chroot='', default_host='localhost', name='main',
+    pid_file='run/mongrel2.pid', bind_addr='127.0.0.1', port=%d,
+    hosts=[Host(name='localhost', routes={'/hello': hello})])
+settings = {"server.daemonize": 0}
+servers = [main]
+`, sendPort, recvPort, port)
+	os.WriteFile(filepath.Join(srv, "mongrel2.conf"), []byte(conf), 0o644)
+	load := exec.Command(filepath.Join(bin, "m2sh"), "load", "-config", "mongrel2.conf", "-db", "config.sqlite")
+	load.Dir, load.Env = srv, append(os.Environ(), "LOGNAME=test")
+	if out, err := load.CombinedOutput(); err != nil {
+		t.Fatalf("m2sh load: %v\n%s", err, out)
+	}
+	fe := exec.Command(filepath.Join(bin, "mongrel2"), "config.sqlite", "f400bf85-4538-4f7a-8908-67e313d515c2")
+	fe.Dir = srv
+	feOut, _ := os.Create(filepath.Join(dir, "mongrel2.out"))
+	fe.Stdout, fe.Stderr = feOut, feOut
+	fe.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := fe.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(-fe.Process.Pid, syscall.SIGKILL); fe.Wait() })
+
+	ep := ipcEndpoints(dir)
+	mconf := filepath.Join(dir, "master.json")
+	writeVersion := func(version string, count int) {
+		hello := proc(dir, "web", "", map[string]any{
+			"command":          filepath.Join(bin, "hello-"+version),
+			"args":             []string{"-send", fmt.Sprintf("tcp://127.0.0.1:%d", sendPort), "-recv", fmt.Sprintf("tcp://127.0.0.1:%d", recvPort)},
+			"count":            count,
+			"ready_after":      "1s",
+			"graceful_timeout": "5s",
+		})
+		writeJSON(t, mconf, masterFile(dir, ep, map[string]any{"app1": []any{hello}}))
+	}
+	writeVersion("v1", 1)
+	master := startDaemon(t, "master", "-config", mconf)
+	n := newNode(t, dir, "app1", ep)
+	n.startWorker(t)
+	n.startClient(t)
+	waitFor(t, 10*time.Second, "web.1 running", func() bool {
+		p, _ := procState(n.statusFile, "web.1")
+		return p.State == "running"
+	})
+	url := fmt.Sprintf("http://127.0.0.1:%d/hello/x", port)
+	waitFor(t, 5*time.Second, "a first answer", func() bool {
+		resp, err := http.Get(url)
+		if err != nil {
+			return false
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode == 200 && strings.HasPrefix(string(b), "Hello from Bareku")
+	})
+
+	load20 := exec.Command(wrk, "-t2", "-c16", "-d20s", "--timeout", "3s", url)
+	var wrkOut strings.Builder
+	load20.Stdout, load20.Stderr = &wrkOut, &wrkOut
+	if err := load20.Start(); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	t.Cleanup(func() { load20.Process.Kill() })
+	step := func(at time.Duration, what string, f func()) {
+		time.Sleep(time.Until(began.Add(at)))
+		t.Logf("+%v %s", at, what)
+		f()
+	}
+	pidsOf := func() map[string]int {
+		m := map[string]int{}
+		for _, p := range readStatus(n.statusFile).Procs {
+			m[p.Name] = p.PID
+		}
+		return m
+	}
+	allRunning := func(count int, not map[string]int) func() bool {
+		return func() bool {
+			ps := readStatus(n.statusFile).Procs
+			if len(ps) != count {
+				return false
+			}
+			for _, p := range ps {
+				if p.State != "running" || p.PID == not[p.Name] {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	step(4*time.Second, "scale web to 3", func() {
+		runDiprocd(t, "scale", "-config", mconf, "web=3")
+		waitFor(t, 5*time.Second, "3 running", allRunning(3, nil))
+	})
+	step(9*time.Second, "reload web with v2", func() {
+		before := pidsOf()
+		writeVersion("v2", 3)
+		syscall.Kill(master.cmd.Process.Pid, syscall.SIGHUP)
+		waitFor(t, 8*time.Second, "3 new running", allRunning(3, before))
+	})
+	step(14*time.Second, "reload web with v3", func() {
+		before := pidsOf()
+		writeVersion("v3", 3)
+		syscall.Kill(master.cmd.Process.Pid, syscall.SIGHUP)
+		waitFor(t, 8*time.Second, "3 new running", allRunning(3, before))
+	})
+	load20.Wait()
+	out := wrkOut.String()
+	t.Logf("wrk:\n%s", out)
+	requests := matchInt(out, `(\d+) requests in`)
+	non2xx := matchInt(out, `Non-2xx or 3xx responses: (\d+)`)
+	var sockErr int
+	if m := regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`).FindStringSubmatch(out); m != nil {
+		for _, s := range m[1:] {
+			v, _ := strconv.Atoi(s)
+			sockErr += v
+		}
+	}
+	t.Logf("zero-downtime run: %d requests, %d non-2xx, %d socket errors", requests, non2xx, sockErr)
+	if requests == 0 || non2xx != 0 || sockErr != 0 {
+		t.Errorf("%d requests, %d non-2xx responses, %d socket errors; want no failures", requests, non2xx, sockErr)
+	}
+	// 2 processes started by the scale, 6 by the two reloads; each reload
+	// stopped 3 old processes once their replacements were ready.
+	log := n.workerLog()
+	if got := strings.Count(log, "replacement ready, stopping the old process"); got != 6 {
+		t.Errorf("%d start-before-stop replacements, want 6", got)
+	}
+	if got := strings.Count(log, "msg=stopped"); got != 6 {
+		t.Errorf("%d processes stopped, want 6", got)
+	}
+	if strings.Contains(log, "killing the process group") {
+		t.Errorf("an old handler needed SIGKILL")
+	}
+	if t.Failed() {
+		t.Logf("worker log:\n%s", log)
+	}
+}
+
+func matchInt(s, re string) int {
+	m := regexp.MustCompile(re).FindStringSubmatch(s)
+	if m == nil {
+		return 0
+	}
+	v, _ := strconv.Atoi(m[1])
+	return v
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
