@@ -2,12 +2,15 @@ package diprocd_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bareku/bareku/bareku/diprocd/procfs"
 )
 
 // standaloneWorker starts a worker on a configuration written by the test
@@ -150,4 +153,48 @@ func TestReadyCommand(t *testing.T) {
 		p, _ := procState(status, "svc")
 		return p.State == "running" && p.PID != old && !alive(old)
 	})
+}
+
+// TestReusedPidNotAdopted gives a new worker a state file whose pid now
+// belongs to another process (same pid, other start time): the worker
+// must neither adopt nor signal it, and must start its own process.
+func TestReusedPidNotAdopted(t *testing.T) {
+	dir := testDir(t)
+	stranger := exec.Command("/bin/sleep", "300")
+	stranger.Env = []string{"DIPROCD_TEST_DIR=" + dir}
+	if err := stranger.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { stranger.Process.Kill(); stranger.Wait() }()
+	st, err := procfs.ReadStat(stranger.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot, _ := procfs.BootID()
+	conf := filepath.Join(dir, "worker.json")
+	writeJSON(t, conf+".state", map[string]any{
+		"boot_id": boot,
+		"procs": []any{map[string]any{
+			"name": "web", "role": "cur", "pid": stranger.Process.Pid, "start": st.StartTime - 1,
+			"started_at": time.Now(), "hash": "x", "ready": true,
+			"spec": map[string]any{"name": "web", "command": "/bin/sleep", "stop_signal": "KILL", "graceful_timeout": "1s"},
+		}},
+	})
+	_, status := standaloneWorker(t, dir, []any{proc(dir, "web", "exec sleep 300", nil)})
+	var pid int
+	waitFor(t, 3*time.Second, "web running", func() bool {
+		p, _ := procState(status, "web")
+		pid = p.PID
+		return p.State == "running"
+	})
+	if pid == stranger.Process.Pid {
+		t.Fatal("the worker adopted a process that only shares the recorded pid")
+	}
+	if !alive(stranger.Process.Pid) {
+		t.Fatal("the worker killed a process that only shares the recorded pid")
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "worker.log"))
+	if !strings.Contains(string(log), "not re-adopting") {
+		t.Errorf("log does not say why it did not adopt:\n%s", log)
+	}
 }

@@ -230,8 +230,14 @@ func (c *Client) heartbeat(push *zmq.Socket, now time.Time) {
 	live := map[int]bool{}
 	for i := range hb.Procs {
 		p := &hb.Procs[i]
+		if !p.NextStartAt.IsZero() && p.NextStartAt.After(now) {
+			p.NextStartIn = p.NextStartAt.Sub(now).Seconds()
+		}
 		if p.PID == 0 {
 			continue
+		}
+		if !p.StartedAt.IsZero() {
+			p.UptimeSec = now.Sub(p.StartedAt).Seconds()
 		}
 		st, err := procfs.ReadStat(p.PID)
 		if err != nil {

@@ -74,9 +74,10 @@ type ProcStatus struct {
 	PID         int       `json:"pid,omitempty"`
 	StartedAt   time.Time `json:"started_at,omitzero"`
 	Restarts    int       `json:"restarts"`
-	NextStartIn float64   `json:"next_start_in,omitempty"` // seconds, in backoff
+	NextStartAt time.Time `json:"next_start_at,omitzero"`  // in backoff
+	NextStartIn float64   `json:"next_start_in,omitempty"` // seconds, in backoff; set by the client
 	LastError   string    `json:"last_error,omitempty"`
-	UptimeSec   float64   `json:"uptime_sec,omitempty"`
+	UptimeSec   float64   `json:"uptime_sec,omitempty"` // set by the client
 	RSSBytes    int64     `json:"rss_bytes,omitempty"`
 	CPUSeconds  float64   `json:"cpu_seconds,omitempty"`
 	CPUPercent  float64   `json:"cpu_percent,omitempty"`

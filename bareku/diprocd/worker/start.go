@@ -28,16 +28,16 @@ type account struct {
 // account resolves a configured user. Without root the worker cannot
 // switch users, so everything runs as itself (said once in New's log).
 func (w *Worker) account(name string) (account, error) {
-	u, err := user.Lookup(name)
-	if err != nil {
-		return account{}, fmt.Errorf("user %q: %w", name, err)
-	}
 	if !w.asRoot {
 		cur, err := user.Current()
 		if err != nil {
 			return account{}, fmt.Errorf("current user: %w", err)
 		}
 		return account{name: cur.Username, home: cur.HomeDir}, nil
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return account{}, fmt.Errorf("user %q: %w", name, err)
 	}
 	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
 	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
@@ -127,7 +127,7 @@ func (w *Worker) start(p spec.Proc) (*instance, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	in := &instance{PID: cmd.Process.Pid, StartedAt: time.Now(), Hash: p.Hash(), Spec: p, child: true, exitCode: -1}
+	in := &instance{PID: cmd.Process.Pid, StartedAt: time.Now(), Hash: p.Hash(), Spec: p, user: a.name, child: true, exitCode: -1}
 	// Until Wait is called the process cannot vanish (at worst it is a
 	// zombie), so its start time is always readable here.
 	if st, err := procfs.ReadStat(in.PID); err == nil {

@@ -34,7 +34,8 @@ type instance struct {
 	Ready     bool      `json:"ready"`
 	Spec      spec.Proc `json:"spec"` // with defaults; how to stop it
 
-	child    bool // our child: its exit arrives from cmd.Wait
+	user     string // who it runs as
+	child    bool   // our child: its exit arrives from cmd.Wait
 	exited   bool
 	exitCode int  // -1 when unknown (not our child, or killed by a signal)
 	checking bool // a ready_command is running
@@ -277,7 +278,7 @@ func (w *Worker) reconcile(s *slot, now time.Time, starting bool) {
 			w.log.Error("cannot start", "proc", s.name, "err", err, "retry_in", s.nextStart.Sub(now).Round(time.Millisecond))
 		} else {
 			s.next, s.lastErr, s.startErr = in, "", false
-			w.log.Info("started", "proc", s.name, "pid", in.PID, "user", s.want.User)
+			w.log.Info("started", "proc", s.name, "pid", in.PID, "user", in.user)
 		}
 	}
 	if s.next != nil && !s.next.Ready {
@@ -553,10 +554,7 @@ func (s *slot) status(now time.Time) proto.ProcStatus {
 	if s.want != nil {
 		ps.Type = s.want.Type
 	}
-	show := func(in *instance) {
-		ps.PID, ps.StartedAt = in.PID, in.StartedAt
-		ps.UptimeSec = now.Sub(in.StartedAt).Seconds()
-	}
+	show := func(in *instance) { ps.PID, ps.StartedAt = in.PID, in.StartedAt }
 	switch {
 	case s.want == nil:
 		ps.State = proto.StateStopping
@@ -580,8 +578,8 @@ func (s *slot) status(now time.Time) proto.ProcStatus {
 		default:
 			ps.State = proto.StateBackoff
 		}
-		if d := s.nextStart.Sub(now); d > 0 {
-			ps.NextStartIn = d.Seconds()
+		if s.nextStart.After(now) {
+			ps.NextStartAt = s.nextStart
 		}
 	}
 	return ps
