@@ -89,6 +89,10 @@ func strMap(dst *map[string]string) func(json.RawMessage) error {
 
 func integer(dst *int64) func(json.RawMessage) error {
 	return func(raw json.RawMessage) error {
+		raw = bytes.TrimSpace(raw)
+		if len(raw) == 0 || raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
+			return fmt.Errorf("want an integer, got %.20s", raw)
+		}
 		var n json.Number
 		d := json.NewDecoder(bytes.NewReader(raw))
 		d.UseNumber()
