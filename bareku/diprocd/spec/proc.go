@@ -37,7 +37,7 @@ const (
 type Proc struct {
 	Name            string            `json:"name"`
 	Type            string            `json:"type,omitempty"`  // process type; set by Expand
-	Count           int               `json:"count,omitempty"` // scale; 0 means one process named Name
+	Count           *int              `json:"count,omitempty"` // scale; absent means one process named Name
 	Command         string            `json:"command"`
 	Args            []string          `json:"args,omitempty"`
 	Cwd             string            `json:"cwd,omitempty"`
@@ -62,7 +62,14 @@ func decodeProc(raw json.RawMessage) (Proc, error) {
 	err := decodeObject(raw, fields{
 		"name":             str(&p.Name),
 		"type":             str(&p.Type),
-		"count":            intField(&p.Count),
+		"count": func(raw json.RawMessage) error {
+			var n int
+			if err := intField(&n)(raw); err != nil {
+				return err
+			}
+			p.Count = &n
+			return nil
+		},
 		"command":          str(&p.Command),
 		"args":             strs(&p.Args),
 		"cwd":              str(&p.Cwd),
@@ -126,8 +133,8 @@ func (p Proc) validate() error {
 	if p.Command == "" {
 		return errors.New("key \"command\": missing or empty")
 	}
-	if p.Count < 0 || p.Count > MaxCount {
-		return fmt.Errorf("key \"count\": %d is outside 0..%d", p.Count, MaxCount)
+	if p.Count != nil && (*p.Count < 0 || *p.Count > MaxCount) {
+		return fmt.Errorf("key \"count\": %d is outside 0..%d", *p.Count, MaxCount)
 	}
 	if p.StopSignal != "" {
 		if _, err := ParseSignal(p.StopSignal); err != nil {
@@ -228,26 +235,26 @@ func (p Proc) WithDefaults() Proc {
 	return p
 }
 
-// Expand turns process types into processes: a type with Count n > 0
-// becomes n processes named "<name>.1" … "<name>.<n>" with Type set to the
-// type's name, so that scaling up or down adds or removes the highest
-// numbers and leaves the others alone; a type without Count stays one
-// process under its own name.
+// Expand turns process types into processes: a type with Count n becomes
+// n processes (none for 0) named "<name>.1" … "<name>.<n>" with Type set
+// to the type's name, so that scaling up or down adds or removes the
+// highest numbers and leaves the others alone; a type without Count stays
+// one process under its own name.
 func Expand(types []Proc) []Proc {
 	var out []Proc
 	for _, t := range types {
-		if t.Count == 0 {
+		if t.Count == nil {
 			if t.Type == "" {
 				t.Type = t.Name
 			}
 			out = append(out, t)
 			continue
 		}
-		for i := 1; i <= t.Count; i++ {
+		for i := 1; i <= *t.Count; i++ {
 			p := t
 			p.Type = t.Name
 			p.Name = t.Name + "." + strconv.Itoa(i)
-			p.Count = 0
+			p.Count = nil
 			out = append(out, p)
 		}
 	}

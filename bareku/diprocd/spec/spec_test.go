@@ -78,7 +78,7 @@ func TestParseWorker(t *testing.T) {
 		t.Errorf("expanded to %v %v", names, types)
 	}
 	web := w.Procs[0]
-	if web.User != "www" || web.StopSignal != "SIGQUIT" || web.GracefulTimeout.D() != 3*time.Second || web.Env["A"] != "b" || web.Count != 0 {
+	if web.User != "www" || web.StopSignal != "SIGQUIT" || web.GracefulTimeout.D() != 3*time.Second || web.Env["A"] != "b" || web.Count != nil {
 		t.Errorf("web.1 = %+v", web)
 	}
 	d := w.Procs[2].WithDefaults()
@@ -120,7 +120,7 @@ func TestParseMaster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Nodes) != 2 || m.Nodes["app1"][0].Count != 3 || m.RepublishInterval != DefaultRepublishInterval {
+	if len(m.Nodes) != 2 || *m.Nodes["app1"][0].Count != 3 || m.RepublishInterval != DefaultRepublishInterval {
 		t.Errorf("%+v", m)
 	}
 	errs := []struct{ in, want string }{
@@ -139,7 +139,7 @@ func TestParseMaster(t *testing.T) {
 }
 
 func TestExpand(t *testing.T) {
-	got := Expand([]Proc{{Name: "web", Count: 3}, {Name: "clock"}, {Name: "q", Count: 1}})
+	got := Expand([]Proc{{Name: "web", Count: count(3)}, {Name: "clock"}, {Name: "q", Count: count(1)}, {Name: "off", Count: count(0)}})
 	var names []string
 	for _, p := range got {
 		names = append(names, p.Name+"/"+p.Type)
@@ -201,3 +201,5 @@ func TestWriteFileAtomic(t *testing.T) {
 		t.Errorf("temporary files left: %v", ents)
 	}
 }
+
+func count(n int) *int { return &n }
