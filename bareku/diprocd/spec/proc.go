@@ -60,8 +60,8 @@ type Proc struct {
 func decodeProc(raw json.RawMessage) (Proc, error) {
 	var p Proc
 	err := decodeObject(raw, fields{
-		"name":             str(&p.Name),
-		"type":             str(&p.Type),
+		"name": str(&p.Name),
+		"type": str(&p.Type),
 		"count": func(raw json.RawMessage) error {
 			var n int
 			if err := intField(&n)(raw); err != nil {
