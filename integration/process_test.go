@@ -13,8 +13,12 @@ import (
 	"github.com/bareku/bareku/integration/harness"
 )
 
-// runningMarker is the error-log line that ends start-up (spec §10.1 step 8).
-const runningMarker = "-- Mongrel2/1.12.2 Running. Copyright (C) Zed A. Shaw. Licensed BSD."
+// runningMarker ends the error-log line that ends start-up (spec §10.1 step
+// 8). Mongrel2 writes "-- Mongrel2/1.12.2 Running. Copyright (C) Zed A.
+// Shaw. Licensed BSD.", Bareku "-- Bareku (Mongrel2/1.12.2 compatible)
+// Running. addr=... uuid=..."; scripts that wait for start-up look for the
+// " Running." both contain.
+const runningMarker = " Running."
 
 // errorLogLine is the error-log line shape of spec §10.2: an RFC 1123 GMT
 // date, then a level part.
