@@ -10,7 +10,8 @@ import (
 
 // The layering of the configuration side: config/m2conf is standard
 // library only, config adds only the SQLite driver, and m2sh reaches the
-// database through config (never the driver) and never imports the server.
+// database through config (never the driver), the control port through
+// protocol, and never imports the server.
 func TestImportEdges(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go tool not in PATH")
@@ -32,7 +33,9 @@ func TestImportEdges(t *testing.T) {
 	}{
 		{"config/m2conf", []string{mod + "config/m2conf"}},
 		{"config", []string{mod + "config", "github.com/mattn/go-sqlite3"}},
-		{"m2sh", []string{mod + "config", mod + "config/m2conf", mod + "m2sh", "github.com/mattn/go-sqlite3"}},
+		{"m2sh", []string{mod + "config", mod + "config/m2conf", mod + "config/route", mod + "m2sh",
+			mod + "protocol/control", mod + "protocol/tnetstring", mod + "protocol/zmq",
+			"github.com/mattn/go-sqlite3", "github.com/pebbe/zmq4"}},
 	}
 	for _, tc := range tests {
 		if got := nonStd(allNonStd, tc.pkg); !reflect.DeepEqual(got, tc.want) {

@@ -3,7 +3,6 @@ package m2sh
 import (
 	"errors"
 	"os"
-	"syscall"
 
 	"github.com/bareku/bareku/config"
 	"github.com/bareku/bareku/config/m2conf"
@@ -24,7 +23,7 @@ func (s *session) load(inv invocation) int {
 		s.log.errorf(nil, "No config database given: -db needs a file name.")
 		return exitFailure
 	}
-	if !s.checkAccess(conf, "config file") {
+	if !s.checkAccess(conf, "config file", readable) {
 		return exitFailure
 	}
 	src, err := os.ReadFile(conf)
@@ -40,7 +39,9 @@ func (s *session) load(inv invocation) int {
 				s.log.errorf(err, "Failed to write config db %s: %v", db, err)
 				return exitFailure
 			}
-			s.logAction(db, conf)
+			// Like m2sh, a failure to log is only reported: the
+			// configuration is already in place.
+			s.logAction(db, config.LogEntry{What: "load", How: conf, Why: "command"}, "", false)
 			return exitOK
 		}
 	}
@@ -54,27 +55,4 @@ func (s *session) load(inv invocation) int {
 	}
 	s.log.errorf(nil, "Failed to load the config file %s; the database %s was not changed.", conf, db)
 	return exitFailure
-}
-
-// logAction records a load in the commit log. Like m2sh it only reports
-// problems: the configuration is already in place.
-func (s *session) logAction(db, conf string) {
-	who, ok := s.loginName()
-	if !ok {
-		s.log.errorf(syscall.ENXIO, "getlogin failed and no LOGNAME env variable, how'd you do that?")
-		return
-	}
-	where, err := s.hostname()
-	if err != nil {
-		s.log.errorf(err, "Failed to get your machines hostname, use -where to force it.")
-		return
-	}
-	entry := config.LogEntry{Who: who, What: "load", Location: where, How: conf, Why: "command"}
-	if err := config.AppendLog(db, entry); err != nil {
-		s.log.errorf(nil, "Failed to add log message, you're flying blind: %v", err)
-		return
-	}
-	if who == "root" {
-		s.log.warnf(nil, "You shouldn't be running things as %s.  Use a safe user instead.", who)
-	}
 }

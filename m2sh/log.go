@@ -49,3 +49,9 @@ func errnoText(err error) string {
 	}
 	return s
 }
+
+// infof logs an informational message, which m2sh writes without the
+// errno part: "... GMT [INFO] message".
+func (l *logger) infof(format string, args ...any) {
+	fmt.Fprintf(l.w, "%s [INFO] %s\n", l.now().UTC().Format(logTimeFormat), fmt.Sprintf(format, args...))
+}

@@ -3,7 +3,9 @@ package m2sh
 import (
 	"io"
 	"os"
+	"os/exec"
 	"os/user"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -30,6 +32,16 @@ type session struct {
 	stdout io.Writer
 	log    *logger
 
+	// stdin feeds the interactive commands (shell, control); prompts are
+	// shown only when interactive is set, as m2sh's line editor shows
+	// them only on a terminal.
+	stdin       io.Reader
+	interactive bool
+	// findServer locates the mongrel2 executable `start` runs.
+	findServer func() (string, error)
+	// controlTimeout bounds the wait for each control-port reply.
+	controlTimeout time.Duration
+
 	getenv   func(string) string
 	hostname func() (string, error)
 	// loginUID returns the audit login uid of the process (what glibc's
@@ -39,12 +51,35 @@ type session struct {
 
 func newSession(stdout, stderr io.Writer) *session {
 	return &session{
-		stdout:   stdout,
-		log:      &logger{w: stderr, now: time.Now},
-		getenv:   os.Getenv,
-		hostname: os.Hostname,
-		loginUID: readLoginUID,
+		stdout:         stdout,
+		log:            &logger{w: stderr, now: time.Now},
+		stdin:          os.Stdin,
+		interactive:    isTerminal(os.Stdin),
+		findServer:     findMongrel2,
+		controlTimeout: 30 * time.Second,
+		getenv:         os.Getenv,
+		hostname:       os.Hostname,
+		loginUID:       readLoginUID,
 	}
+}
+
+// isTerminal reports whether f is a character device, the test m2sh's
+// line editor uses to decide whether to show a prompt.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// findMongrel2 looks for the server beside the running executable, then on
+// PATH.
+func findMongrel2() (string, error) {
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), "mongrel2")
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return exec.LookPath("mongrel2")
 }
 
 // command is one m2sh command.
@@ -59,16 +94,33 @@ func commands() []command {
 	return []command{
 		{name: "load", help: "Load a config.", run: (*session).load},
 		{name: "config", help: "Alias for load.", run: (*session).load},
+		{name: "shell", help: "Starts an interactive shell.", run: (*session).shell},
+		{name: "access", help: "Prints the access log.", run: (*session).access},
 		{name: "servers", help: "Lists the servers in a config database.", run: (*session).servers},
+		{name: "hosts", help: "Lists the hosts in a server.", run: (*session).hosts},
+		{name: "routes", help: "Lists the routes in a host.", run: (*session).routes},
+		{name: "commit", help: "Adds a message to the log.", run: (*session).commit},
+		{name: "log", help: "Prints the commit log.", run: (*session).commitLog},
+		{name: "start", help: "Starts a server.", run: (*session).start},
+		{name: "stop", help: "Stops a server.", run: (*session).stop},
+		{name: "reload", help: "Reloads a server.", run: (*session).reload},
+		{name: "running", help: "Tells you what's running.", run: (*session).running},
+		{name: "control", help: "Connects to the control port.", run: (*session).control},
+		{name: "route", help: "Tests out routing patterns.", run: (*session).route},
 		{name: "version", help: "Prints the Mongrel2 and m2sh version.", run: (*session).version},
+		{name: "help", help: "Get help, lists commands.", run: (*session).help},
+		{name: "uuid", help: "Prints out a randomly generated UUID.", run: (*session).uuid},
 	}
 }
 
 func (s *session) run(args []string) int {
-	inv, ok, errMsg := parseInvocation(scanArgs(joinArgs(args)))
+	return s.runLine(joinArgs(args))
+}
+
+// runLine runs a command line that starts with the program name.
+func (s *session) runLine(line string) int {
+	inv, ok, errMsg := parseInvocation(scanArgs(line))
 	if !ok {
-		// m2sh without a command starts its interactive shell, which is
-		// not available here.
 		s.log.errorf(nil, "USAGE: m2sh <command> [options]")
 		return exitFailure
 	}
@@ -100,10 +152,16 @@ func (s *session) optionDefault(inv invocation, name, def string) string {
 	return def
 }
 
-// checkAccess reports whether path can be read, logging m2sh's message
-// (with what naming the file) when it cannot.
-func (s *session) checkAccess(path, what string) bool {
-	if err := syscall.Access(path, 4 /* R_OK */); err != nil {
+// Access modes for checkAccess.
+const (
+	readable     = 4 // R_OK
+	readWritable = 6 // R_OK | W_OK
+)
+
+// checkAccess reports whether path can be accessed in mode, logging m2sh's
+// message (with what naming the file) when it cannot.
+func (s *session) checkAccess(path, what string, mode uint32) bool {
+	if err := syscall.Access(path, mode); err != nil {
 		s.log.errorf(err, "Can't access %s '%s' properly.", what, path)
 		return false
 	}
