@@ -52,9 +52,11 @@ const (
 )
 
 var (
-	schemeHTTP = []byte("http")
-	methodJSON = []byte("JSON")
-	methodXML  = []byte("XML")
+	// pingPattern recognises Mongrel2's JSON socket keep-alive message.
+	pingPattern = []byte(`@[a-z/]- {"type":\s*"ping"}`)
+	schemeHTTP  = []byte("http")
+	methodJSON  = []byte("JSON")
+	methodXML   = []byte("XML")
 )
 
 // conn is one client connection.
@@ -79,9 +81,13 @@ type conn struct {
 	headLen      int
 	headDeadline bool
 	req          http1.Request
+	requests     int // requests parsed so far
 	msg          m2.Request
 	headers      []m2.Header
+	extra        []m2.Header
+	flags        []byte
 	enc          m2.Encoder
+	ws           *wsState // set once the connection is a websocket
 
 	// Output: writeMu serialises every write to nc; outMu guards the queue
 	// of handler replies drained by writeLoop.
@@ -201,6 +207,14 @@ func resize(buf []byte, size, r, w int) []byte {
 func (c *conn) handle(rt *runtime) bool {
 	req := &c.req
 	c.r += c.headLen
+	c.requests++
+	upgrade := req.Kind == http1.KindHTTP && isWebSocketUpgrade(req)
+	if upgrade && c.requests > 1 {
+		return false // Mongrel2 only upgrades the first request: silent close
+	}
+	if req.Kind == http1.KindJSON && route.Match(pingPattern, c.buf[c.r-c.headLen:c.r]) {
+		return true // a JSON ping only keeps the connection alive (spec §2.7)
+	}
 	if req.Kind == http1.KindXML && string(req.Path) == "<policy-file-request" {
 		c.writeNow(flashPolicy)
 		return false
@@ -223,6 +237,10 @@ func (c *conn) handle(rt *runtime) bool {
 	}
 	t := rte.Target
 	switch {
+	case upgrade && t.backend == nil:
+		return false // websockets only go to handlers: silent close
+	case upgrade:
+		return c.upgradeWebSocket(rt, rte, t.backend)
 	case t.backend != nil:
 		return c.toHandler(rt, host, rte, t.backend)
 	case req.Kind != http1.KindHTTP:

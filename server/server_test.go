@@ -431,3 +431,68 @@ func TestRegistryIDsSkipLiveOnes(t *testing.T) {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+func TestJSONPingIsNotForwarded(t *testing.T) {
+	ts := startTestServer(t, nil)
+	h := ts.handler()
+	c := dial(t, ts.addr)
+	write(t, c, "@chat {\"type\":\"ping\"}\x00@chat {\"type\": \"x\"}\x00")
+	if msg := h.recv(); string(msg.Body) != `{"type": "x"}` {
+		t.Fatalf("handler got %q, want only the non-ping message", msg.Body)
+	}
+}
+
+// wsFrame builds a masked client frame.
+func wsFrame(first byte, payload string) string {
+	b := []byte{first, 0x80 | byte(len(payload)), 1, 2, 3, 4}
+	for i := range len(payload) {
+		b = append(b, payload[i]^byte(i%4+1))
+	}
+	return string(b)
+}
+
+func TestWebSocketHandshakeAndFrames(t *testing.T) {
+	ts := startTestServer(t, nil)
+	h := ts.handler()
+	c := dial(t, ts.addr)
+	write(t, c, "GET /handler/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	hs := h.recv()
+	if hs.Header("METHOD") != "WEBSOCKET_HANDSHAKE" || string(hs.Body) != "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" {
+		t.Fatalf("handshake: method %q body %q", hs.Header("METHOD"), hs.Body)
+	}
+	// A fragmented text message with a ping between the fragments, then
+	// a binary message and a close.
+	write(t, c, wsFrame(0x01, "hel")+wsFrame(0x89, "p")+wsFrame(0x80, "lo")+wsFrame(0x82, "\x00\x01")+wsFrame(0x88, ""))
+	want := []struct{ flags, body string }{{"0x89", "p"}, {"0x81", "hello"}, {"0x82", "\x00\x01"}, {"0x88", ""}}
+	for _, w := range want {
+		m := h.recv()
+		if m.Header("METHOD") != "WEBSOCKET" || m.Header("FLAGS") != w.flags || string(m.Body) != w.body || m.ID != hs.ID {
+			t.Fatalf("got method %q flags %q body %q id %d, want %s %q", m.Header("METHOD"), m.Header("FLAGS"), m.Body, m.ID, w.flags, w.body)
+		}
+		if m.Header("sec-websocket-key") != "dGhlIHNhbXBsZSBub25jZQ==" || m.Path != "/handler/ws" {
+			t.Fatalf("frame message lost the upgrade headers: %v", m.Headers)
+		}
+	}
+	h.firstReply(c, "HTTP/1.1 101 Switching Protocols\r\n\r\n", hs.ID)
+	// An unmasked frame is a protocol error: closed, handler told.
+	write(t, c, "\x81\x01x")
+	if got := readAll(t, c); got != "" {
+		t.Fatalf("got %q after a protocol error", got)
+	}
+	if raw := h.recvRaw(); !strings.Contains(string(raw), " @* ") {
+		t.Fatalf("no disconnect: %q", raw)
+	}
+}
+
+func TestWebSocketOnlyAsFirstRequest(t *testing.T) {
+	ts := startTestServer(t, nil)
+	h := ts.handler()
+	c := dial(t, ts.addr)
+	write(t, c, "GET /handler HTTP/1.1\r\n\r\nGET /handler HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: a\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	h.recv()
+	if got := readAll(t, c); got != "" {
+		t.Fatalf("got %q", got)
+	}
+}
