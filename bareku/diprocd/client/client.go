@@ -219,6 +219,15 @@ func readPid(path string) int {
 // heartbeat pushes the node's state: the worker's status file enriched
 // with memory and CPU from /proc.
 func (c *Client) heartbeat(push *zmq.Socket, now time.Time) {
+	b, _ := json.Marshal(c.buildHeartbeat(now))
+	if err := push.Send(b); err != nil && !errors.Is(err, zmq.ErrTimeout) {
+		c.log.Warn("heartbeat not sent", "err", err)
+	}
+}
+
+// buildHeartbeat reads the worker's status file and adds what /proc says
+// about each process.
+func (c *Client) buildHeartbeat(now time.Time) proto.Heartbeat {
 	hb := proto.Heartbeat{Node: c.cfg.NodeName, Version: c.applied, Time: now}
 	if w, err := spec.LoadWorker(c.cfg.ConfFile); err == nil {
 		if ws, err := readStatus(w.StatusFile); err == nil {
@@ -257,10 +266,7 @@ func (c *Client) heartbeat(push *zmq.Socket, now time.Time) {
 			delete(c.cpu, pid)
 		}
 	}
-	b, _ := json.Marshal(hb)
-	if err := push.Send(b); err != nil && !errors.Is(err, zmq.ErrTimeout) {
-		c.log.Warn("heartbeat not sent", "err", err)
-	}
+	return hb
 }
 
 func readStatus(path string) (proto.WorkerStatus, error) {

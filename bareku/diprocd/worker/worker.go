@@ -242,9 +242,7 @@ func (w *Worker) apply(cfg *spec.Worker) {
 // reconcile moves one slot towards its wanted state.
 func (w *Worker) reconcile(s *slot, now time.Time, starting bool) {
 	for _, in := range []*instance{s.cur, s.next} {
-		if in != nil && !in.exited && !procfs.Alive(in.PID, in.Start) {
-			in.exited = true
-		}
+		w.checkAlive(in)
 	}
 	w.reapOld(s, now)
 
@@ -329,13 +327,29 @@ func (w *Worker) retire(s *slot, in **instance, now time.Time) {
 	*in = nil
 }
 
-// stop signals in's process group with its stop signal.
+// checkAlive notices the exit of a process that is not our child (an
+// adopted one); our children's exits, with their status, come from Wait.
+func (w *Worker) checkAlive(in *instance) {
+	if in != nil && !in.exited && !in.child && !procfs.Alive(in.PID, in.Start) {
+		in.exited = true
+	}
+}
+
+// stop signals in's process group with its stop signal. Once the leader
+// is gone its pid may be reused, so the group is only signalled while it
+// still has members: the kernel does not hand out a pid that is still in
+// use as a process group id.
 func (w *Worker) stop(in *instance, now time.Time) {
 	if in.stopping {
 		return
 	}
 	in.stopping = true
 	in.stopAt = now.Add(in.Spec.GracefulTimeout.D())
+	if in.exited {
+		if m, _ := procfs.GroupMembers(in.PID); len(m) == 0 {
+			return
+		}
+	}
 	sig, err := spec.ParseSignal(in.Spec.StopSignal)
 	if err != nil {
 		sig = syscall.SIGTERM
@@ -350,15 +364,13 @@ func (w *Worker) stop(in *instance, now time.Time) {
 func (w *Worker) reapOld(s *slot, now time.Time) {
 	keep := s.old[:0]
 	for _, in := range s.old {
-		if !in.exited && !procfs.Alive(in.PID, in.Start) {
-			in.exited = true
-		}
+		w.checkAlive(in)
 		members, _ := procfs.GroupMembers(in.PID)
 		if in.exited && len(members) == 0 {
 			w.log.Info("stopped", "proc", s.name, "pid", in.PID)
 			continue
 		}
-		if !in.killed && now.After(in.stopAt) {
+		if !in.killed && now.After(in.stopAt) && len(members) > 0 {
 			w.log.Warn("graceful timeout passed, killing the process group", "proc", s.name, "pid", in.PID)
 			syscall.Kill(-in.PID, syscall.SIGKILL)
 			in.killed = true
