@@ -63,8 +63,9 @@ func TestCluster(t *testing.T) {
 	ep := ipcEndpoints(dir)
 	mconf := filepath.Join(dir, "master.json")
 	nodes := map[string]any{
-		"app1":  []any{proc(dir, "web", "exec sleep 300", map[string]any{"count": 1})},
-		"app10": []any{proc(dir, "bg", "exec sleep 301", nil)},
+		"app1":   []any{proc(dir, "web", "exec sleep 300", map[string]any{"count": 1})},
+		"app10":  []any{proc(dir, "bg", "exec sleep 301", nil)},
+		"app100": []any{proc(dir, "cron", "exec sleep 304", nil)},
 	}
 	writeJSON(t, mconf, masterFile(dir, ep, nodes))
 	startDaemon(t, "master", "-config", mconf)
@@ -87,14 +88,32 @@ func TestCluster(t *testing.T) {
 		time.Sleep(300 * time.Millisecond) // the master published long before
 		start := time.Now()
 		app10.startClient(top)
+		waitFor(t, 3*time.Second, "app10 at version 1", func() bool {
+			v, _ := workerVersion(t, app10.workerConf)
+			return v == 1
+		})
+		t.Logf("late client converged in %v", time.Since(start).Round(time.Millisecond))
 		waitFor(t, 3*time.Second, "app10 bg running", func() bool {
 			p, _ := procState(app10.statusFile, "bg")
 			return p.State == "running"
 		})
-		t.Logf("late client converged in %v", time.Since(start).Round(time.Millisecond))
 		if v, names := workerVersion(t, app10.workerConf); v != 1 || !reflect.DeepEqual(names, []string{"bg"}) {
 			t.Errorf("app10 has version %d %v, want 1 [bg]", v, names)
 		}
+	})
+
+	t.Run("late client without the snapshot endpoint converges", func(t *testing.T) {
+		// Its first heartbeat reports version 0, and the master answers
+		// by publishing the node's list again.
+		app100 := newNode(t, dir, "app100", endpoints{updates: ep.updates, stats: ep.stats})
+		app100.startWorker(top)
+		start := time.Now()
+		app100.startClient(top)
+		waitFor(t, 3*time.Second, "app100 at version 1", func() bool {
+			v, names := workerVersion(t, app100.workerConf)
+			return v == 1 && reflect.DeepEqual(names, []string{"cron"})
+		})
+		t.Logf("converged in %v", time.Since(start).Round(time.Millisecond))
 	})
 
 	t.Run("a change reaches its node only", func(t *testing.T) {

@@ -230,16 +230,19 @@ func newNode(t *testing.T, dir, name string, m endpoints) *node {
 		"tick":     "50ms",
 		"procs":    []any{},
 	})
-	writeJSON(t, n.clientConf, map[string]any{
+	client := map[string]any{
 		"master_updates":     m.updates,
 		"master_stats":       m.stats,
-		"master_control":     m.control,
 		"node_name":          name,
 		"conf_file":          n.workerConf,
 		"log_file":           filepath.Join(nd, "client.log"),
 		"pid_file":           filepath.Join(nd, "client.pid"),
 		"heartbeat_interval": "300ms",
-	})
+	}
+	if m.control != "" {
+		client["master_control"] = m.control
+	}
+	writeJSON(t, n.clientConf, client)
 	return n
 }
 

@@ -54,12 +54,19 @@ settings = {"server.daemonize": 0}
 servers = [main]
 `, sendPort, recvPort, port)
 	os.WriteFile(filepath.Join(srv, "mongrel2.conf"), []byte(conf), 0o644)
-	load := exec.Command(filepath.Join(bin, "m2sh"), "load", "-config", "mongrel2.conf", "-db", "config.sqlite")
+	// DIPROCD_FRONTEND=/usr/bin/mongrel2 runs the same test against
+	// another front end (loaded with the m2sh beside it).
+	server, m2sh := filepath.Join(bin, "mongrel2"), filepath.Join(bin, "m2sh")
+	if fe := os.Getenv("DIPROCD_FRONTEND"); fe != "" {
+		server, m2sh = fe, filepath.Join(filepath.Dir(fe), "m2sh")
+	}
+	load := exec.Command(m2sh, "load", "-config", "mongrel2.conf", "-db", "config.sqlite")
 	load.Dir, load.Env = srv, append(os.Environ(), "LOGNAME=test")
 	if out, err := load.CombinedOutput(); err != nil {
 		t.Fatalf("m2sh load: %v\n%s", err, out)
 	}
-	fe := exec.Command(filepath.Join(bin, "mongrel2"), "config.sqlite", "f400bf85-4538-4f7a-8908-67e313d515c2")
+	t.Logf("front end: %s", server)
+	fe := exec.Command(server, "config.sqlite", "f400bf85-4538-4f7a-8908-67e313d515c2")
 	fe.Dir = srv
 	feOut, _ := os.Create(filepath.Join(dir, "mongrel2.out"))
 	fe.Stdout, fe.Stderr = feOut, feOut
