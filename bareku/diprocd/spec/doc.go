@@ -36,7 +36,7 @@
 //	 "user": "nobody", "env": {"K": "v"},
 //	 "stop_signal": "TERM", "graceful_timeout": "10s",
 //	 "restart": "always",                   or on-failure, never
-//	 "stdout_log": "…", "stderr_log": "…",  default <log_dir>/<name>.log
+//	 "stdout_log": "…", "stderr_log": "…",  default <log_dir>/<name>.log (no log_dir: /dev/null)
 //	 "ready_after": "1s", "ready_command": ["…"], "ready_timeout": "30s",
 //	 "backoff_initial": "1s", "backoff_max": "60s", "backoff_reset": "30s"}
 //
