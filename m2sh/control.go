@@ -23,7 +23,6 @@ func (s *session) control(inv invocation) int {
 		return exitFailure
 	}
 	if !sel.fromDB {
-		s.log.errorf(nil, "Result should get a list.")
 		s.log.errorf(nil, "Invalid data given to internal routine control_server.")
 		s.log.errorf(nil, "Failed to run internal operation.")
 		return exitFailure

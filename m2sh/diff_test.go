@@ -36,11 +36,19 @@ func needOracle(t *testing.T) {
 // runReal runs the original m2sh in dir with LOGNAME set.
 func runReal(t *testing.T, dir string, args ...string) (int, string, string) {
 	t.Helper()
+	return runRealStdin(t, dir, "", args...)
+}
+
+// runRealStdin runs the original m2sh in dir with LOGNAME set and stdin
+// as its input.
+func runRealStdin(t *testing.T, dir, stdin string, args ...string) (int, string, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, realM2sh, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "LOGNAME=tester")
+	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/bareku/bareku/config/route"
 	tns "github.com/bareku/bareku/protocol/tnetstring"
@@ -143,6 +144,10 @@ func cstr(b []byte) []byte {
 // in ~/.m2sh.
 func (s *session) shell(invocation) int {
 	s.warnNoHome(nil)
+	if !s.interactive {
+		s.log.idle = syscall.ENOTTY
+		defer func() { s.log.idle = nil }()
+	}
 	s.readLines("mongrel2> ", func(line string) {
 		s.runLine("m2sh " + line)
 	})

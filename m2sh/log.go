@@ -18,11 +18,18 @@ import (
 type logger struct {
 	w   io.Writer
 	now func() time.Time
+	// idle is the errno shown for messages without a cause; nil shows
+	// None. m2sh's shell leaves ENOTTY behind when stdin is not a
+	// terminal, and its messages show it.
+	idle error
 }
 
 const logTimeFormat = "Mon, 02 Jan 2006 15:04:05 GMT"
 
 func (l *logger) log(level string, cause error, format string, args ...any) {
+	if cause == nil {
+		cause = l.idle
+	}
 	fmt.Fprintf(l.w, "%s [%s] (errno: %s) %s\n",
 		l.now().UTC().Format(logTimeFormat), level, errnoText(cause), fmt.Sprintf(format, args...))
 }

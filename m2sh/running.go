@@ -91,12 +91,6 @@ func (s *session) selectServers(inv invocation) (sel selection, ok bool) {
 	return sel, true
 }
 
-// noRows logs what m2sh 1.12.2 logs when a command that needs server rows
-// was given -url instead of -db.
-func (s *session) noRows() {
-	s.log.errorf(nil, "Result should get a list.")
-	s.log.errorf(nil, "Wrong number of results.")
-}
 
 // start runs `mongrel2 <db> <uuid>` for each selected server (with -url,
 // `mongrel2 <url> <uuid> <style>`), prefixed by the -sudo command, and
@@ -169,7 +163,7 @@ func (s *session) signalServers(inv invocation, sig func(selection) syscall.Sign
 	}
 	failed := !sel.fromDB
 	if failed {
-		s.noRows()
+		s.log.errorf(nil, "Wrong number of results.")
 		s.log.errorf(nil, "Failed to read the pid_file.")
 	}
 	for _, srv := range sel.servers {
@@ -199,7 +193,7 @@ func (s *session) running(inv invocation) int {
 		return exitFailure
 	}
 	if !sel.fromDB {
-		s.noRows()
+		s.log.errorf(nil, "Wrong number of results.")
 		fmt.Fprintln(s.stdout, "mongrel2 is not running because pid_file isn't there.")
 		return exitOK
 	}
