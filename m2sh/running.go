@@ -91,7 +91,6 @@ func (s *session) selectServers(inv invocation) (sel selection, ok bool) {
 	return sel, true
 }
 
-
 // start runs `mongrel2 <db> <uuid>` for each selected server (with -url,
 // `mongrel2 <url> <uuid> <style>`), prefixed by the -sudo command, and
 // waits for them all. The servers' exit statuses are ignored, as m2sh
