@@ -21,7 +21,8 @@ const (
 
 // Main runs m2sh with the given arguments (without the program name) and
 // returns the process exit status. Normal output goes to stdout and
-// diagnostics to stderr.
+// diagnostics to stderr; the interactive commands (shell, control) read
+// lines from the process's standard input, and `start` runs mongrel2.
 func Main(args []string, stdout, stderr io.Writer) int {
 	return newSession(stdout, stderr).run(args)
 }

@@ -3,9 +3,11 @@ package m2sh
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -92,9 +94,11 @@ func (s *session) selectServers(inv invocation) (sel selection, ok bool) {
 }
 
 // start runs `mongrel2 <db> <uuid>` for each selected server (with -url,
-// `mongrel2 <url> <uuid> <style>`), prefixed by the -sudo command, and
-// waits for them all. The servers' exit statuses are ignored, as m2sh
-// ignores what system() returns.
+// `mongrel2 <url> <uuid> <style>`), prefixed by the -sudo command. The
+// servers are started together, so that servers which stay in the
+// foreground all run, and start returns when they have all exited (a
+// daemonizing server exits at once). Their exit statuses are ignored, as
+// m2sh ignores what system() returns.
 func (s *session) start(inv invocation) int {
 	sel, ok := s.selectServers(inv)
 	if !ok {
@@ -113,13 +117,14 @@ func (s *session) start(inv invocation) int {
 	} else {
 		argvs = append(argvs, []string{sel.url, sel.uuid, sel.style})
 	}
+	stdout, stderr := shareable(s.stdout), shareable(s.log.w)
 	var cmds []*exec.Cmd
 	for _, args := range argvs {
 		argv := append(append(append([]string{}, sel.sudo...), bin), args...)
 		cmd := exec.Command(argv[0], argv[1:]...)
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = s.stdin, s.stdout, s.log.w
-		if f, ok := s.stdin.(*os.File); !ok || f == nil {
-			cmd.Stdin = nil
+		cmd.Stdout, cmd.Stderr = stdout, stderr
+		if f, ok := s.stdin.(*os.File); ok {
+			cmd.Stdin = f
 		}
 		// A daemonizing server leaves a child that may hold the output
 		// pipes open (when the writers are not files); do not wait for it.
@@ -137,6 +142,27 @@ func (s *session) start(inv invocation) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// shareable returns w as it is if it is a file, which child processes
+// write to directly, or else wrapped so that the copies exec makes from
+// several children do not write at the same time.
+func shareable(w io.Writer) io.Writer {
+	if _, ok := w.(*os.File); ok {
+		return w
+	}
+	return &lockedWriter{w: w}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // stop sends SIGINT (SIGTERM with -murder) to each selected server.
