@@ -43,7 +43,17 @@ type backend struct {
 	// failed is set once binding gave up; routes to the handler then answer
 	// 404, as Mongrel2 does for a handler whose task has died.
 	failed atomic.Bool
+
+	// pushDelay holds requests back after the sockets are bound. After a
+	// binary upgrade the handlers reconnect on their own; a reply sent
+	// before a handler's PUB socket has reconnected to our SUB would be
+	// lost, so requests only flow once the reconnects have had time.
+	pushDelay time.Duration
 }
+
+// reconnectGrace is pushDelay after an upgrade: a few of libzmq's default
+// 100 ms reconnect intervals.
+const reconnectGrace = 300 * time.Millisecond
 
 func newBackend(srv *Server, h *config.Handler) *backend {
 	proto := m2.JSON
@@ -67,8 +77,11 @@ func newBackend(srv *Server, h *config.Handler) *backend {
 // retried in the background like Mongrel2 does, and requests queue
 // meanwhile.
 func (b *backend) start(ctx *zmq.Context) {
-	push, _ := ctx.Bind(zmq.Push, b.cfg.SendSpec, b.pushOptions())
 	sub, _ := ctx.Bind(zmq.Sub, b.cfg.RecvSpec, b.subOptions())
+	var push *zmq.Socket
+	if b.pushDelay == 0 {
+		push, _ = ctx.Bind(zmq.Push, b.cfg.SendSpec, b.pushOptions())
+	}
 	b.done.Add(2)
 	go b.sendLoop(ctx, push)
 	go b.recvLoop(ctx, sub)
@@ -118,6 +131,14 @@ func (b *backend) bind(ctx *zmq.Context, kind zmq.Kind, endpoint string, opt zmq
 // waits for a handler" behaviour.
 func (b *backend) sendLoop(ctx *zmq.Context, push *zmq.Socket) {
 	defer b.done.Done()
+	if b.pushDelay > 0 {
+		select {
+		case <-b.stop:
+			b.discardQueue()
+			return
+		case <-time.After(b.pushDelay):
+		}
+	}
 	if push == nil {
 		push = b.bind(ctx, zmq.Push, b.cfg.SendSpec, b.pushOptions())
 	}

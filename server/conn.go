@@ -87,7 +87,15 @@ type conn struct {
 	extra        []m2.Header
 	flags        []byte
 	enc          m2.Encoder
-	ws           *wsState // set once the connection is a websocket
+	ws           *wsState  // set once the connection is a websocket
+	readDeadline time.Time // the connection's own read deadline (zero: none)
+
+	// pending counts requests sent to a handler since its last reply; a
+	// binary upgrade waits for it to drop to zero before handing over.
+	pending atomic.Int32
+	// parked is set when an upgrade handover froze the connection: its
+	// reading goroutine has ended without closing it.
+	parked atomic.Bool
 
 	// Output: writeMu serialises every write to nc; outMu guards the queue
 	// of handler replies drained by writeLoop.
@@ -127,8 +135,17 @@ func (c *conn) serve() {
 		if p := recover(); p != nil {
 			c.srv.log.Error("panic serving connection", "panic", p, "stack", string(debug.Stack()))
 		}
-		c.close(closeByClient)
+		if !c.parked.Load() {
+			c.close(closeByClient)
+		}
 	}()
+	if c.ws != nil { // a websocket adopted in a binary upgrade
+		rt := c.srv.rt.Load()
+		if t, b := c.webSocketTarget(rt); b != nil {
+			c.webSocketLoop(rt, t, b)
+		}
+		return
+	}
 	for {
 		rt := c.srv.rt.Load()
 		if !c.readHead(rt) || !c.handle(rt) {
@@ -146,6 +163,10 @@ func (c *conn) readHead(rt *runtime) bool {
 		c.buf = resize(c.buf, rt.settings.BufferSize, c.r, c.w)
 	}
 	for {
+		if c.srv.freezing.Load() {
+			c.parked.Store(true)
+			return false
+		}
 		if c.r < c.w {
 			n, err := c.req.Parse(c.buf[c.r:c.w], rt.parse)
 			if err != nil {
@@ -155,7 +176,7 @@ func (c *conn) readHead(rt *runtime) bool {
 			if n > 0 {
 				c.headLen = n
 				if c.headDeadline {
-					c.nc.SetReadDeadline(time.Time{})
+					c.setReadDeadline(time.Time{})
 					c.headDeadline = false
 				}
 				return true
@@ -169,18 +190,22 @@ func (c *conn) readHead(rt *runtime) bool {
 				c.r = 0
 			}
 			if !c.headDeadline {
-				c.nc.SetReadDeadline(time.Now().Add(rt.headerTimeout))
+				c.setReadDeadline(time.Now().Add(rt.headerTimeout))
 				c.headDeadline = true
 			}
 		} else {
 			c.r, c.w = 0, 0
 		}
-		n, err := c.nc.Read(c.buf[c.w:])
+		n, err := c.read(c.buf[c.w:], true)
 		if n > 0 {
 			c.w += n
 			c.countRead(n)
 		}
 		if err != nil {
+			if err == errParked {
+				c.parked.Store(true)
+				return false
+			}
 			if c.headDeadline && errors.Is(err, os.ErrDeadlineExceeded) && !c.closed.Load() {
 				c.reject(400)
 			}
@@ -292,6 +317,7 @@ func (c *conn) toHandler(rt *runtime, host *hostRuntime, rte *route.Route[*targe
 	if !b.send(m) {
 		return false
 	}
+	c.pending.Add(1)
 	if req.Kind == http1.KindHTTP {
 		c.srv.logAccess(host.name, c, req.Method, req.Path, req.Version, 200, int64(len(body)))
 	}
@@ -355,8 +381,8 @@ func (c *conn) readBody(rt *runtime, n int) ([]byte, *[]byte, bool) {
 	for got < n {
 		// Each read must make progress within the header timeout, so a
 		// client trickling a body cannot hold the connection forever.
-		c.nc.SetReadDeadline(time.Now().Add(rt.headerTimeout))
-		m, err := c.nc.Read(body[got:])
+		c.setReadDeadline(time.Now().Add(rt.headerTimeout))
+		m, err := c.read(body[got:], false)
 		got += m
 		c.countRead(m)
 		if err != nil {
@@ -364,8 +390,39 @@ func (c *conn) readBody(rt *runtime, n int) ([]byte, *[]byte, bool) {
 			return nil, nil, false
 		}
 	}
-	c.nc.SetReadDeadline(time.Time{})
+	c.setReadDeadline(time.Time{})
 	return body, bb, true
+}
+
+// errParked is returned by read when an upgrade handover froze the
+// connection at a point where it may be handed over.
+var errParked = errors.New("parked for handover")
+
+// setReadDeadline records and applies the connection's own read deadline.
+func (c *conn) setReadDeadline(t time.Time) {
+	c.readDeadline = t
+	c.nc.SetReadDeadline(t)
+}
+
+// read reads from the socket. During an upgrade handover the server pokes
+// every connection with an expired deadline: at a request boundary
+// (mayPark) the read then reports errParked; in the middle of a request it
+// restores the connection's own deadline and reads on.
+func (c *conn) read(p []byte, mayPark bool) (int, error) {
+	for {
+		n, err := c.nc.Read(p)
+		if n == 0 && err != nil && c.srv.freezing.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
+			if mayPark {
+				return 0, errParked
+			}
+			if c.readDeadline.IsZero() || time.Now().Before(c.readDeadline) {
+				c.nc.SetReadDeadline(c.readDeadline)
+				time.Sleep(time.Millisecond)
+				continue
+			}
+		}
+		return n, err
+	}
 }
 
 // reject writes one of the canned error responses; the caller then closes.
@@ -420,6 +477,7 @@ func (c *conn) ReadFrom(r io.Reader) (int64, error) {
 // connections the payload is base64-encoded (trailing NUL stripped) unless
 // the handler has raw_payload set (spec §2.7).
 func (c *conn) deliver(data []byte, rawPayload bool) {
+	c.pending.Store(0)
 	if connKind(c.kind.Load()) == connMsg && !rawPayload {
 		if n := len(data); n > 0 && data[n-1] == 0 {
 			data = data[:n-1]

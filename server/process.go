@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/bareku/bareku/config"
 )
@@ -22,6 +24,15 @@ import (
 // envDaemonChild marks the re-executed child of a daemonizing server; the
 // listening socket arrives as file descriptor 3.
 const envDaemonChild = "BAREKU_DAEMON_CHILD"
+
+// envUpgradeChild marks the new process of a binary upgrade (SIGUSR2): the
+// listening socket arrives as file descriptor 3 and the handover socket as
+// file descriptor 4.
+const envUpgradeChild = "BAREKU_UPGRADE_CHILD"
+
+// upgradeWait bounds how long an upgrade waits for handlers to answer the
+// requests in flight before handing their connections over anyway.
+const upgradeWait = 5 * time.Second
 
 // Main runs the mongrel2 command: `mongrel2 <config.sqlite> <server_uuid>`.
 // It follows Mongrel2's startup sequence (spec §10.1) and returns the exit
@@ -44,7 +55,8 @@ func Main(args []string, stderr io.Writer) int {
 		return fail("could not load the config", "err", err)
 	}
 	p := newProcess(snap, console)
-	p.dbPath, p.uuid = args[0], args[1]
+	p.dbPath, p.uuid, p.args = args[0], args[1], args
+	p.exe, _ = os.Executable() // resolved now: an upgrade execs whatever is at this path then
 	if err := p.run(); err != nil {
 		return fail(err.Error())
 	}
@@ -54,19 +66,22 @@ func Main(args []string, stderr io.Writer) int {
 // process holds the OS-facing side of one server run: paths after the
 // chroot decision, the pid file, the log files and signals.
 type process struct {
-	snap      *config.Snapshot
-	srv       *Server
-	dbPath    string // as given on the command line; see reloadPath
-	uuid      string
-	absDB     string // dbPath made absolute before any chroot
-	absChroot string
-	log       *slog.Logger
-	console   *slog.Logger
-	chroot    bool // really chrooted (running as root)
-	pidPath   string
-	errorPath string // "" keeps diagnostics on stderr
-	access    *LogFile
-	errorLog  *LogFile
+	snap       *config.Snapshot
+	srv        *Server
+	dbPath     string // as given on the command line; see reloadPath
+	args       []string
+	exe        string
+	uuid       string
+	absDB      string // dbPath made absolute before any chroot
+	absChroot  string
+	handedOver bool // a binary upgrade passed everything to a new process
+	log        *slog.Logger
+	console    *slog.Logger
+	chroot     bool // really chrooted (running as root)
+	pidPath    string
+	errorPath  string // "" keeps diagnostics on stderr
+	access     *LogFile
+	errorLog   *LogFile
 }
 
 func newProcess(snap *config.Snapshot, console *slog.Logger) *process {
@@ -93,8 +108,9 @@ func (p *process) run() error {
 	sv := p.snap.Server
 	st := p.snap.Settings
 	child := os.Getenv(envDaemonChild) == "1"
+	upgrading := os.Getenv(envUpgradeChild) == "1"
 
-	ln, err := p.listen(child)
+	ln, err := p.listen(child || upgrading)
 	if err != nil {
 		return err
 	}
@@ -103,15 +119,17 @@ func (p *process) run() error {
 	if p.chroot {
 		hostPid = strings.TrimSuffix(sv.Chroot, "/") + "/" + strings.TrimPrefix(sv.PidFile, "/")
 	}
-	if err := checkPidFile(hostPid); err != nil {
-		ln.Close()
-		return err
+	if !upgrading {
+		if err := checkPidFile(hostPid); err != nil {
+			ln.Close()
+			return err
+		}
 	}
-	if st.Daemonize && !child {
+	if st.Daemonize && !child && !upgrading {
 		return p.daemonize(ln)
 	}
 
-	srv, err := New(p.snap, Options{Logger: p.log, AccessLog: p.access})
+	srv, err := New(p.snap, Options{Logger: p.log, AccessLog: p.access, DeferHandlers: upgrading})
 	if err != nil {
 		ln.Close()
 		return err
@@ -133,11 +151,32 @@ func (p *process) run() error {
 			return fmt.Errorf("chdir / in chroot: %w", err)
 		}
 	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR2)
+	signal.Ignore(syscall.SIGPIPE)
+	defer signal.Stop(sigs)
+
+	served := make(chan error, 1)
+	if upgrading {
+		// Take over from the old process: accept at once, receive its
+		// connections, and bind the handler sockets once it let go.
+		go func() { served <- srv.Serve(ln) }()
+		n, err := p.adopt(srv)
+		if err != nil {
+			p.log.Error("upgrade: adopting connections failed", "err", err)
+		}
+		p.log.Info("upgrade: took over from the previous process", "connections", n)
+		os.Remove(p.pidPath) // the old process removes it; a crashed one may not have
+	}
 	if err := writePidFile(p.pidPath); err != nil {
 		srv.Close()
 		return err
 	}
-	defer os.Remove(p.pidPath)
+	defer func() {
+		if !p.handedOver {
+			os.Remove(p.pidPath)
+		}
+	}()
 	if p.errorPath != "" {
 		lf, err := OpenLogFile(p.errorPath)
 		if err != nil {
@@ -166,15 +205,12 @@ func (p *process) run() error {
 		p.log.Warn("control port disabled", "endpoint", sv.ControlPort, "err", err)
 	}
 
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	if !upgrading {
+		go func() { served <- srv.Serve(ln) }()
+	}
 	p.log.Info("-- Bareku ("+ServerVersion+" compatible) Running.",
 		"addr", ln.Addr().String(), "uuid", sv.UUID)
 
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	signal.Ignore(syscall.SIGPIPE)
-	defer signal.Stop(sigs)
 	for {
 		select {
 		case err := <-served:
@@ -188,6 +224,13 @@ func (p *process) run() error {
 				p.reopenLogs()
 				p.reload()
 				continue
+			}
+			if sig == syscall.SIGUSR2 {
+				if err := p.upgrade(ln); err != nil {
+					p.log.Error("upgrade failed; this process keeps serving", "err", err)
+					continue
+				}
+				return nil
 			}
 			p.log.Info("shutting down", "signal", sig.String())
 			go func() {
@@ -220,6 +263,95 @@ func (p *process) reopenLogs() {
 		}
 	}
 	p.log.Info("reopened log files")
+}
+
+// adopt receives the old process's connections on file descriptor 4.
+func (p *process) adopt(srv *Server) (int, error) {
+	f := os.NewFile(4, "handover")
+	defer f.Close()
+	c, err := net.FileConn(f)
+	if err != nil {
+		srv.StartHandlers()
+		return 0, err
+	}
+	defer c.Close()
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		srv.StartHandlers()
+		return 0, errors.New("handover descriptor is not a unix socket")
+	}
+	return srv.Adopt(uc)
+}
+
+// upgrade starts the binary now at p.exe as the new server process and
+// hands everything over to it (SIGUSR2). It returns nil when this process
+// is done and must exit; on an error before the handover began it keeps
+// serving.
+func (p *process) upgrade(ln net.Listener) error {
+	if p.chroot {
+		return errors.New("binary upgrade is not supported for a chrooted server")
+	}
+	tl, ok := ln.(*net.TCPListener)
+	if !ok {
+		return errors.New("listener is not TCP")
+	}
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("socketpair: %w", err)
+	}
+	ours := os.NewFile(uintptr(fds[0]), "handover")
+	theirs := os.NewFile(uintptr(fds[1]), "handover-child")
+	defer theirs.Close()
+	nc, err := net.FileConn(ours)
+	ours.Close()
+	if err != nil {
+		return fmt.Errorf("handover socket: %w", err)
+	}
+	sock := nc.(*net.UnixConn)
+	defer sock.Close()
+	lnFile, err := tl.File()
+	if err != nil {
+		return fmt.Errorf("listener: %w", err)
+	}
+	defer lnFile.Close()
+
+	cmd := exec.Command(p.exe, p.args...)
+	cmd.Env = append(os.Environ(), envUpgradeChild+"=1")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.ExtraFiles = []*os.File{lnFile, theirs}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", p.exe, err)
+	}
+	p.log.Info("upgrade: started the new process", "exe", p.exe, "pid", cmd.Process.Pid)
+	buf := make([]byte, 256)
+	sock.SetReadDeadline(time.Now().Add(30 * time.Second))
+	n, err := sock.Read(buf)
+	var st handoverState
+	if err == nil {
+		err = json.Unmarshal(buf[:n], &st)
+	}
+	if err != nil || !st.Ready {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return fmt.Errorf("the new process did not get ready: %v", err)
+	}
+	sock.SetReadDeadline(time.Time{})
+	cmd.Process.Release()
+
+	p.srv.StopAccepting()
+	handed, err := p.srv.Handover(sock, upgradeWait)
+	if err != nil {
+		p.log.Error("upgrade: handover incomplete", "err", err)
+	}
+	p.log.Info("upgrade: handed over", "connections", handed)
+	p.srv.Close()
+	os.Remove(p.pidPath)
+	p.handedOver = true
+	released, _ := json.Marshal(handoverState{Released: true})
+	if _, err := sock.Write(released); err != nil {
+		p.log.Error("upgrade: could not tell the new process", "err", err)
+	}
+	return nil
 }
 
 // reload re-reads the config database and applies it (beyond Mongrel2

@@ -65,6 +65,19 @@ func (r *registry) assignID(c *conn) uint32 {
 	return 0
 }
 
+// adopt gives c the id it had in the previous server process. It fails if
+// the id is taken.
+func (r *registry) adopt(c *conn, id uint32) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, taken := r.byID[id]; taken || id == 0 {
+		return false
+	}
+	r.byID[id] = c
+	c.id.Store(id)
+	return true
+}
+
 // lookup returns the live connection with the given id, or nil.
 func (r *registry) lookup(id uint64) *conn {
 	if id == 0 || id > math.MaxUint32 {

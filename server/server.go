@@ -31,6 +31,10 @@ type Options struct {
 	// AccessLog receives Mongrel2's tnetstring access-log lines; nil
 	// disables access logging.
 	AccessLog io.Writer
+	// DeferHandlers creates the handler backends without binding their
+	// sockets until StartHandlers: during a binary upgrade the old process
+	// still holds them.
+	DeferHandlers bool
 }
 
 // Server serves one server row of a config snapshot.
@@ -47,7 +51,9 @@ type Server struct {
 	listeners []net.Listener
 	backends  []*backend // every started backend, live or retiring
 	control   *controlPort
+	deferred  []*backend // created, not started (Options.DeferHandlers)
 	stopping  bool
+	freezing  atomic.Bool // a binary upgrade is handing connections over
 	done      chan struct{}
 	reaperWG  sync.WaitGroup
 	retireWG  sync.WaitGroup
@@ -114,7 +120,11 @@ func New(snap *config.Snapshot, opts Options) (*Server, error) {
 		zctx.Term()
 		return nil, err
 	}
-	s.startBackends(fresh)
+	if opts.DeferHandlers {
+		s.deferred = fresh
+	} else {
+		s.startBackends(fresh)
+	}
 	s.rt.Store(rt)
 	s.reaperWG.Add(1)
 	go s.reap()
@@ -311,6 +321,9 @@ func (s *Server) Serve(ln net.Listener) error {
 			case <-s.done:
 				return nil
 			default:
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return nil // StopAccepting
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"io"
 	"time"
 
 	"github.com/bareku/bareku/config/route"
@@ -32,11 +31,18 @@ func (c *conn) skipBody(rt *runtime, n int64) bool {
 	}
 	n -= int64(c.w - c.r)
 	c.r = c.w
-	c.nc.SetReadDeadline(time.Now().Add(rt.headerTimeout))
-	m, err := io.CopyN(io.Discard, c.nc, n)
-	c.countRead(int(m))
-	c.nc.SetReadDeadline(time.Time{})
-	return err == nil
+	c.setReadDeadline(time.Now().Add(rt.headerTimeout))
+	defer c.setReadDeadline(time.Time{})
+	var buf [4096]byte
+	for n > 0 {
+		m, err := c.read(buf[:min(n, int64(len(buf)))], false)
+		c.countRead(m)
+		n -= int64(m)
+		if err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // toProxy answers proxy routes. Forwarding to HTTP backends is not built

@@ -81,6 +81,21 @@ func (c *conn) upgradeWebSocket(rt *runtime, rte *route.Route[*target], b *backe
 	return c.webSocketLoop(rt, rte.Target, b)
 }
 
+// webSocketTarget finds the route of an adopted websocket connection again.
+func (c *conn) webSocketTarget(rt *runtime) (*target, *backend) {
+	host := rt.defaultHost
+	if c.ws.req.Host != nil {
+		if h, ok := rt.hosts.Match(c.ws.req.HostName); ok {
+			host = h
+		}
+	}
+	rte := host.routes.Match(c.ws.req.Path)
+	if rte == nil || rte.Target.backend == nil {
+		return nil, nil
+	}
+	return rte.Target, rte.Target.backend
+}
+
 // sendWebSocket pushes one handshake or frame message to the handler.
 func (c *conn) sendWebSocket(rt *runtime, t *target, b *backend, method []byte, flags byte, body []byte) bool {
 	id := c.srv.conns.assignID(c)
@@ -126,9 +141,13 @@ func (c *conn) webSocketLoop(rt *runtime, t *target, b *backend) bool {
 		maxMsg = atoi(v)
 	}
 	for {
+		if c.srv.freezing.Load() && ws.first == 0 {
+			c.parked.Store(true)
+			return false
+		}
 		h, err := websocket.ParseClientHeader(c.buf[c.r:c.w])
 		if errors.Is(err, websocket.ErrShort) {
-			if !c.fill(rt, c.r == c.w) {
+			if !c.fill(rt, c.r == c.w, ws.first == 0) {
 				return false
 			}
 			continue
@@ -185,7 +204,7 @@ func (c *conn) readPayload(rt *runtime, dst []byte, h websocket.Header) ([]byte,
 	start := len(dst)
 	for n := h.Length; n > 0; {
 		if c.r == c.w {
-			if !c.fill(rt, false) {
+			if !c.fill(rt, false, false) {
 				return dst, errors.New("read failed")
 			}
 		}
@@ -201,20 +220,26 @@ func (c *conn) readPayload(rt *runtime, dst []byte, h websocket.Header) ([]byte,
 // fill reads more bytes into the buffer, compacting it first. idle means no
 // frame is in progress, so no deadline applies (the reaper watches idle
 // connections); otherwise each read must progress within the header timeout.
-func (c *conn) fill(rt *runtime, idle bool) bool {
+// mayPark says the connection is at a frame boundary outside a fragmented
+// message, where an upgrade handover may take it.
+func (c *conn) fill(rt *runtime, idle, mayPark bool) bool {
 	if c.r > 0 {
 		c.w = copy(c.buf, c.buf[c.r:c.w])
 		c.r = 0
 	}
 	if idle {
-		c.nc.SetReadDeadline(time.Time{})
+		c.setReadDeadline(time.Time{})
 	} else {
-		c.nc.SetReadDeadline(time.Now().Add(rt.headerTimeout))
+		c.setReadDeadline(time.Now().Add(rt.headerTimeout))
 	}
-	n, err := c.nc.Read(c.buf[c.w:])
+	n, err := c.read(c.buf[c.w:], mayPark)
 	if n > 0 {
 		c.w += n
 		c.countRead(n)
+	}
+	if err == errParked {
+		c.parked.Store(true)
+		return false
 	}
 	return err == nil || n > 0
 }
