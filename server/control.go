@@ -126,8 +126,10 @@ func (cp *controlPort) run() {
 // handle answers one request. after, if set, runs once the reply is sent;
 // it returns true when the control port must stop.
 func (cp *controlPort) handle(raw []byte) (reply tns.Value, after func() bool) {
-	v, rest, err := tns.Parse(raw)
-	if err != nil || len(rest) != 0 {
+	// Bytes after the request are ignored, as Mongrel2 does: m2sh 1.12
+	// sends a trailing NUL.
+	v, _, err := tns.Parse(raw)
+	if err != nil {
 		return errInvalidData, nil
 	}
 	if v.Type != tns.TypeList {

@@ -69,6 +69,7 @@ func TestControlPortReplies(t *testing.T) {
 		{"not a list", "5:hello,", "101:4:code,15:INVALID_REQUEST,5:error,63:Invalid request format, must be a list with two elements in it.,}"},
 		{"garbage", "garbage", "97:4:code,12:INVALID_DATA,5:error,62:Invalid data, expecting a list with a string and a hash in it.,}"},
 		{"one element", "8:4:help,]", "97:4:code,12:INVALID_DATA,5:error,62:Invalid data, expecting a list with a string and a hash in it.,}"},
+		{"trailing NUL (m2sh 1.12 sends one)", request("uuid") + "\x00", "50:7:headers,7:4:uuid,]4:rows,19:15:11:test-server,]]}"},
 		{"unknown", request("bogus"), "74:4:code,18:CALLBACK_NOT_FOUND,5:error,33:Callback requested was not found.,}"},
 		{"stop", request("stop"), "59:7:headers,6:3:msg,]4:rows,29:25:21:signal sent to server,]]}"},
 		{"reload", request("reload"), "59:7:headers,6:3:msg,]4:rows,29:25:21:signal sent to server,]]}"},
