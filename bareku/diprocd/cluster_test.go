@@ -130,7 +130,12 @@ func TestCluster(t *testing.T) {
 			p, _ := procState(app1.statusFile, "web.1")
 			return p.State == "reloading" || p.PID != web1.PID
 		})
-		if p, _ := procState(app1.statusFile, "web.1"); p.State == "reloading" && !alive(web1.PID) {
+		// Liveness first, then the state: the worker writes its status
+		// after the step that stops the old process, so a dead old process
+		// with the slot still "reloading" afterwards means it was stopped
+		// too early.
+		oldAlive := alive(web1.PID)
+		if p, _ := procState(app1.statusFile, "web.1"); p.State == "reloading" && !oldAlive {
 			t.Errorf("old web.1 (pid %d) died before its replacement was ready", web1.PID)
 		}
 		waitFor(t, 5*time.Second, "web.1 and web.2 running", func() bool {
