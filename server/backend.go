@@ -304,6 +304,7 @@ func (b *backend) dispatch(msg []byte, r *m2.Reply) {
 func (b *backend) dispatchExtended(r *m2.Reply) {
 	key, val, perr := m2.ParseExtended(r.Body)
 	isCtl := perr == nil && string(key) == "ctl"
+	sendfile := perr == nil && string(key) == "sendfile" && b.srv.rt.Load().filters.sendfile
 	_, isCancel := val.Get("cancel")
 	for _, id := range r.IDs {
 		c := b.srv.conns.lookup(id)
@@ -316,6 +317,12 @@ func (b *backend) dispatchExtended(r *m2.Reply) {
 		switch {
 		case perr != nil:
 			// not a two-element list: ignored, connection untouched
+		case sendfile:
+			if path, ok := sendfilePath(val); ok {
+				c.enqueue(outItem{file: path})
+			} else {
+				c.close(closeByHandler)
+			}
 		case !isCtl || val.Type != tnetstring.TypeDict:
 			c.close(closeByHandler)
 		default:

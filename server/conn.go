@@ -107,9 +107,11 @@ type conn struct {
 	iov     net.Buffers
 }
 
-// outItem is one queued handler reply; close marks an empty reply.
+// outItem is one queued handler reply: bytes, a file to stream (the
+// sendfile extended reply), or close (an empty reply).
 type outItem struct {
 	data  []byte
+	file  string
 	close bool
 }
 
@@ -261,6 +263,9 @@ func (c *conn) handle(rt *runtime) bool {
 		c.kind.Store(uint32(connMsg))
 	}
 	t := rte.Target
+	if rt.filters.null && (t.backend != nil || t.proxy != nil) {
+		return false // the null filter drops handler and proxy requests silently
+	}
 	switch {
 	case upgrade && t.backend == nil:
 		return false // websockets only go to handlers: silent close
@@ -528,15 +533,27 @@ func (c *conn) writeLoop() {
 		c.outMu.Unlock()
 
 		closeAfter := false
+		var err error
 		c.iov = c.iov[:0]
 		for _, it := range items {
 			if it.close {
 				closeAfter = true
 				break
 			}
+			if it.file != "" {
+				if err = c.writeBuffers(); err == nil {
+					err = c.writeFile(it.file)
+				}
+				if err != nil {
+					break
+				}
+				continue
+			}
 			c.iov = append(c.iov, it.data)
 		}
-		err := c.writeBuffers()
+		if err == nil {
+			err = c.writeBuffers()
+		}
 		clear(items)
 		c.outMu.Lock()
 		c.spare = items[:0]
@@ -552,10 +569,23 @@ func (c *conn) writeLoop() {
 	}
 }
 
+// writeFile streams a file for a sendfile reply (zero-copy on TCP).
+func (c *conn) writeFile(path string) error {
+	f, err := openForSendfile(path)
+	if err != nil {
+		c.srv.log.Warn("sendfile reply failed", "err", err)
+		return err
+	}
+	defer f.Close()
+	_, err = c.ReadFrom(f)
+	return err
+}
+
 func (c *conn) writeBuffers() error {
 	if len(c.iov) == 0 {
 		return nil
 	}
+	defer func() { c.iov = c.iov[:0] }()
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	c.nc.SetWriteDeadline(time.Now().Add(c.srv.rt.Load().writeTimeout))

@@ -70,6 +70,7 @@ type runtime struct {
 	backends      map[backendKey]*backend
 	headerTimeout time.Duration
 	writeTimeout  time.Duration
+	filters       filterSet
 }
 
 // backendKey identifies a handler's sockets: two handler rows with the same
@@ -256,6 +257,9 @@ func (s *Server) buildRuntime(snap *config.Snapshot, old *runtime) (rt *runtime,
 	}
 	if rt.defaultHost == nil {
 		return nil, nil, nil, fmt.Errorf("server: default host %q is not a host of server %s", snap.Server.DefaultHostName, snap.Server.UUID)
+	}
+	if rt.filters, err = loadFilters(snap, s.log); err != nil {
+		return nil, nil, nil, err
 	}
 	return rt, fresh, replaced, nil
 }
