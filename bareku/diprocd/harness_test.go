@@ -99,8 +99,17 @@ func testDir(t *testing.T) string {
 }
 
 // killMarked kills the process group of every process whose environment
-// holds DIPROCD_TEST_DIR=dir: what the workers started for this test.
+// holds DIPROCD_TEST_DIR=dir: what the workers started for this test. A
+// worker killed between fork and exec leaves a child that only shows the
+// marker once it has exec'd, so the sweep repeats until one finds nothing.
 func killMarked(dir string) {
+	for i := 0; i < 10 && killMarkedOnce(dir) > 0; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func killMarkedOnce(dir string) int {
+	found := 0
 	marker := []byte("DIPROCD_TEST_DIR=" + dir + "\x00")
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
@@ -112,8 +121,10 @@ func killMarked(dir string) {
 		if err == nil && bytes.Contains(env, marker) {
 			syscall.Kill(-pid, syscall.SIGKILL)
 			syscall.Kill(pid, syscall.SIGKILL)
+			found++
 		}
 	}
+	return found
 }
 
 func writeJSON(t *testing.T, path string, v any) {
