@@ -312,7 +312,8 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	if s.stopping {
 		s.mu.Unlock()
-		return errors.New("server: closed")
+		ln.Close()
+		return nil
 	}
 	s.listeners = append(s.listeners, ln)
 	s.mu.Unlock()
