@@ -163,6 +163,9 @@ type roundTripper interface {
 	// roundTrip sends one request and waits for all of its answer. It
 	// returns the HTTP status (0 where there is none).
 	roundTrip() (status int, err error)
+	// prepare opens the connection ahead of the first request, where
+	// that makes sense.
+	prepare() error
 	close()
 }
 
@@ -189,20 +192,36 @@ func errorKind(err error) string {
 }
 
 // runLoad drives newConn's connections under w and returns the merged
-// record.
+// record. Connections that can be opened ahead (keep-alive, websocket) are
+// opened before the clock starts, so that connection setup does not count
+// as the latency of the first requests; a failure to open counts as a
+// connect error and the connection tries again when it is first used.
 func runLoad(ctx context.Context, w Workload, label string, progress io.Writer, newConn func() roundTripper) (*Histogram, map[string]uint64, []float64, time.Duration) {
 	m := &meter{}
-	start := time.Now()
-	sched := newSchedule(w, start)
-	smp := startSampler(m, progress, label, start, w.Duration)
 	tallies := make([]*tally, w.Connections)
-	var wg sync.WaitGroup
+	var ready, done sync.WaitGroup
+	var sched *schedule
+	begin := make(chan struct{})
 	for i := range tallies {
 		t := &tally{m: m}
 		tallies[i] = t
-		wg.Go(func() { work(ctx, sched, newConn(), t) })
+		ready.Add(1)
+		done.Go(func() {
+			c := newConn()
+			if err := c.prepare(); err != nil {
+				t.fail(errorKind(err))
+			}
+			ready.Done()
+			<-begin
+			work(ctx, sched, c, t)
+		})
 	}
-	wg.Wait()
+	ready.Wait()
+	start := time.Now()
+	sched = newSchedule(w, start)
+	smp := startSampler(m, progress, label, start, w.Duration)
+	close(begin)
+	done.Wait()
 	elapsed := time.Since(start)
 	timeline := smp.end()
 	var h Histogram

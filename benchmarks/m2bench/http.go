@@ -192,6 +192,16 @@ func (c *httpConn) roundTrip() (int, error) {
 	return r.status, nil
 }
 
+func (c *httpConn) prepare() error {
+	if c.t.close {
+		return nil // each request opens its own connection
+	}
+	if err := c.dial(); err != nil {
+		return &opError{"connect", err}
+	}
+	return nil
+}
+
 func (c *httpConn) dial() error {
 	d := net.Dialer{Timeout: c.t.timeout}
 	conn, err := d.Dial("tcp", c.t.addr)
@@ -234,16 +244,23 @@ type wsConn struct {
 	conn    *websocket.Conn
 }
 
+func (c *wsConn) prepare() error {
+	conn, resp, err := c.dialer.Dial(c.url, nil)
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	if err != nil {
+		return &opError{"connect", err}
+	}
+	c.conn = conn
+	return nil
+}
+
 func (c *wsConn) roundTrip() (int, error) {
 	if c.conn == nil {
-		conn, resp, err := c.dialer.Dial(c.url, nil)
-		if resp != nil && resp.Body != nil {
-			resp.Body.Close()
+		if err := c.prepare(); err != nil {
+			return 0, err
 		}
-		if err != nil {
-			return 0, &opError{"connect", err}
-		}
-		c.conn = conn
 	}
 	c.conn.SetWriteDeadline(time.Now().Add(c.timeout))
 	if err := c.conn.WriteMessage(websocket.TextMessage, c.msg); err != nil {

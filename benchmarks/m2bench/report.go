@@ -71,8 +71,9 @@ svg text { font-family: sans-serif; font-size: 12px; }
 		}
 		lat = append(lat, ll)
 		tl := line{name: name(i), color: ll.color}
+		// A step per second: each sample is the rate over its second.
 		for s, v := range r.Timeline {
-			tl.pts = append(tl.pts, [2]float64{float64(s + 1), v})
+			tl.pts = append(tl.pts, [2]float64{float64(s), v}, [2]float64{float64(s + 1), v})
 		}
 		thr = append(thr, tl)
 	}
@@ -80,7 +81,7 @@ svg text { font-family: sans-serif; font-size: 12px; }
 	writePlot(bw, "latency", "Latency by percentile", "percentile", "latency (ms)", lat, pctTicks, 0, 4)
 	maxT := 1.0
 	for _, l := range thr {
-		maxT = max(maxT, float64(len(l.pts)))
+		maxT = max(maxT, float64(len(l.pts)/2))
 	}
 	writePlot(bw, "throughput", "Throughput over time", "seconds", "requests/s", thr, linearTicks(maxT), 0, maxT)
 	bw.WriteString("</body>\n</html>\n")
