@@ -219,7 +219,7 @@ func TestControlPort(t *testing.T) {
 		}
 
 		// stop: SIGINT, exit 0, pid file removed.
-		stopped := string(s.Control(t, ctl("stop")))
+		stopped := signalCommand(t, s, "stop")
 		o.fact("stop", stopped)
 		if stopped != ctlSignalSent {
 			t.Errorf("stop:\n got %q\nwant %q", stopped, ctlSignalSent)
@@ -234,6 +234,23 @@ func TestControlPort(t *testing.T) {
 	})
 }
 
+// signalCommand sends stop, reload or terminate and returns the reply.
+// Mongrel2 raises the signal before it sends the reply, and its shutdown
+// sometimes closes the control socket first (about one run in five): a
+// missing reply from it is logged and read as the usual one.
+func signalCommand(t *testing.T, s *harness.Server, command string) string {
+	t.Helper()
+	reply, err := harness.ControlRequest(s.ControlEndpoint(), []byte(ctl(command)), harness.ControlTimeout)
+	if err != nil {
+		if s.Impl.Name != oracleName || command == "reload" {
+			t.Fatalf("%s: control %s: %v", s.Impl.Name, command, err)
+		}
+		t.Logf("no reply to %s (%v); Mongrel2 races its own shutdown", command, err)
+		return ctlSignalSent
+	}
+	return string(reply)
+}
+
 func atoi(t *testing.T, s string) int {
 	t.Helper()
 	n, err := strconv.Atoi(s)
@@ -241,4 +258,46 @@ func atoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestControlStopPort: control_stop answers, then closes the control port
+// for good while the server keeps serving HTTP (spec §11.2).
+func TestControlStopPort(t *testing.T) {
+	differential(t, basicConfig(), func(t *testing.T, s *harness.Server, o *outcome) {
+		waitRunning(t, s)
+		s.Handler(t, "json").OnMessage(harness.Respond(okResponse))
+		got := string(s.Control(t, ctl("control_stop")))
+		o.fact("control_stop", got)
+		if want := ctlTable([]string{"msg"}, []string{harness.TNetString("stopping the control port")}); got != want {
+			t.Errorf("control_stop:\n got %q\nwant %q", got, want)
+		}
+		_, err := harness.ControlRequest(s.ControlEndpoint(), []byte(ctl("uuid")), time.Second)
+		o.fact("control port answers after control_stop", err == nil)
+		if err == nil {
+			t.Errorf("the control port still answers after control_stop")
+		}
+		c := s.Dial(t)
+		c.Write("GET /handler HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		expectOpen(t, "HTTP after control_stop", o.client(c.Read(harness.UntilBytes(len(okResponse)))), okResponse)
+	})
+}
+
+// TestControlTerminate: terminate raises SIGTERM: the reply, then a
+// graceful exit 0 that removes the pid file (spec §11.2, §10.4).
+func TestControlTerminate(t *testing.T) {
+	differential(t, basicConfig(), func(t *testing.T, s *harness.Server, o *outcome) {
+		waitRunning(t, s)
+		got := signalCommand(t, s, "terminate")
+		o.fact("terminate", got)
+		if got != ctlSignalSent {
+			t.Errorf("terminate:\n got %q\nwant %q", got, ctlSignalSent)
+		}
+		code, exited := s.Wait(harness.StopTimeout)
+		_, err := os.Stat(s.PidFile())
+		o.fact("exit after terminate", code)
+		o.fact("pid file left after terminate", err == nil)
+		if !exited || code != 0 || err == nil {
+			t.Errorf("after terminate: exited=%v code=%d pid file stat error %v; want exit 0 and the pid file removed", exited, code, err)
+		}
+	})
 }
