@@ -1,11 +1,13 @@
 package m2bench
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -104,7 +106,8 @@ func TestOpenLoopRate(t *testing.T) {
 		w.Write([]byte("ok"))
 	})
 	o := HTTPOptions{Workload: Workload{Connections: 8, Duration: dur, Rate: rate}, URL: srv.URL}
-	r, err := RunHTTP(context.Background(), o, nil)
+	var progress bytes.Buffer
+	r, err := RunHTTP(context.Background(), o, &progress)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +124,11 @@ func TestOpenLoopRate(t *testing.T) {
 	}
 	if len(r.Timeline) < 2 {
 		t.Errorf("timeline %v: want a sample per second", r.Timeline)
+	}
+	// The progress line is rewritten in place each second, then cleared.
+	p := progress.String()
+	if strings.Count(p, "\r") < 3 || !strings.Contains(p, "1s/2s") || !strings.Contains(p, "req/s") || !strings.HasSuffix(p, "\r") {
+		t.Errorf("progress output %q", p)
 	}
 }
 
