@@ -3,57 +3,113 @@ package static
 import (
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// fileMeta is what a Dir remembers about a served file: where the request
-// path resolved to and the parts of the 200 header that depend only on the
-// file. It is immutable once built.
-type fileMeta struct {
-	name  string      // resolved absolute file name
+// variant is one representation of a served file: the file itself or a
+// precompressed sibling. It is immutable once built.
+type variant struct {
+	name  string      // absolute file name to reopen it by
 	stat  os.FileInfo // identity and version of the file it was built from
 	mtime int64       // Unix seconds, for the conditional headers
 	size  int64
 	etag  string
-	// tail is the 200 header after the Date line: Content-Type through
-	// the blank line.
-	tail []byte
+	// head is the 200 header after the Date line: Content-Type through
+	// the blank line. head[:ctEnd] is the Content-Type line and the
+	// Content-Encoding line if any; head[tailAt:] runs from Last-Modified
+	// to the end. Partial responses put their own lines between the two.
+	head          []byte
+	ctEnd, tailAt int
 }
 
 // fresh reports whether st describes the same, unchanged file: same device
 // and inode, same size and modification time.
-func (m *fileMeta) fresh(st os.FileInfo) bool {
-	return os.SameFile(m.stat, st) && m.stat.Size() == st.Size() &&
-		m.stat.ModTime().Equal(st.ModTime()) && st.Mode().IsRegular()
+func (v *variant) fresh(st os.FileInfo) bool {
+	return os.SameFile(v.stat, st) && v.stat.Size() == st.Size() &&
+		v.stat.ModTime().Equal(st.ModTime()) && st.Mode().IsRegular()
 }
 
-// newFileMeta builds the metadata for a regular file.
-func newFileMeta(name string, st os.FileInfo, ctype string) *fileMeta {
+// headOptions say which of the header lines beyond Mongrel2's a variant's
+// header carries.
+type headOptions struct {
+	coding       string // Content-Encoding value, "" for none
+	acceptRanges bool   // Accept-Ranges: bytes
+	vary         bool   // Vary: Accept-Encoding
+}
+
+// newVariant builds the variant for a regular file.
+func newVariant(name string, st os.FileInfo, ctype string, o headOptions) variant {
 	mtime := st.ModTime().Unix()
 	size := st.Size()
-	m := &fileMeta{name: name, stat: st, mtime: mtime, size: size}
+	v := variant{name: name, stat: st, mtime: mtime, size: size}
 	// Mongrel2 prints the ETag with "%x-%x" from a time_t and a 64-bit
 	// size, so the mtime shows as its low 32 bits; the size is printed in
-	// full (Mongrel2 would truncate sizes of 4 GiB and more as well).
-	etag := make([]byte, 0, 32)
+	// full (Mongrel2 would truncate sizes of 4 GiB and more as well). A
+	// precompressed sibling's tag gets its coding appended, so it can
+	// never equal the tag of the file itself.
+	etag := make([]byte, 0, 40)
 	etag = appendHex(etag, uint64(uint32(mtime)))
 	etag = append(etag, '-')
 	etag = appendHex(etag, uint64(size))
-	m.etag = string(etag)
+	switch o.coding {
+	case "br":
+		etag = append(etag, "-br"...)
+	case "gzip":
+		etag = append(etag, "-gz"...)
+	}
+	v.etag = string(etag)
 
-	t := make([]byte, 0, 160+len(ctype))
+	t := make([]byte, 0, 220+len(ctype))
 	t = append(t, "Content-Type: "...)
 	t = append(t, ctype...)
-	t = append(t, "\r\nContent-Length: "...)
+	t = append(t, "\r\n"...)
+	if o.coding != "" {
+		t = append(t, "Content-Encoding: "...)
+		t = append(t, o.coding...)
+		t = append(t, "\r\n"...)
+	}
+	v.ctEnd = len(t)
+	t = append(t, "Content-Length: "...)
 	t = appendUint(t, uint64(size))
-	t = append(t, "\r\nLast-Modified: "...)
+	t = append(t, "\r\n"...)
+	v.tailAt = len(t)
+	t = append(t, "Last-Modified: "...)
 	t = time.Unix(mtime, 0).UTC().AppendFormat(t, httpDate)
 	t = append(t, "\r\nETag: "...)
-	t = append(t, m.etag...)
-	t = append(t, "\r\nServer: "+serverVersion+"\r\n\r\n"...)
-	m.tail = t
-	return m
+	t = append(t, v.etag...)
+	t = append(t, "\r\n"...)
+	if o.acceptRanges {
+		t = append(t, "Accept-Ranges: bytes\r\n"...)
+	}
+	if o.vary {
+		t = append(t, "Vary: Accept-Encoding\r\n"...)
+	}
+	t = append(t, "Server: "+serverVersion+"\r\n\r\n"...)
+	v.head = t
+	return v
 }
+
+// fileMeta is what a Dir remembers about a request path: the file it
+// resolved to and, when precompressed siblings are served, the siblings
+// found next to it. Apart from stale it is immutable once built.
+type fileMeta struct {
+	variant        // the file itself
+	ctype   string // its Content-Type, also that of its siblings
+	br, gz  *variant
+	// dir and dirName are the directory holding the file, remembered when
+	// siblings are looked for: creating, removing or renaming a sibling
+	// changes the directory's mtime, which is how a cached entry notices
+	// a sibling that appeared or went away.
+	dir     os.FileInfo
+	dirName string
+	// stale is set when a sibling no longer matches what was remembered;
+	// the next request resolves the path again.
+	stale atomic.Bool
+}
+
+// hasSibling reports whether a precompressed sibling was found.
+func (m *fileMeta) hasSibling() bool { return m.br != nil || m.gz != nil }
 
 func appendHex(b []byte, v uint64) []byte {
 	const digits = "0123456789abcdef"

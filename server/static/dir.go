@@ -1,6 +1,8 @@
 package static
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -26,7 +28,9 @@ const (
 // records; the cache is invisible on the wire, so it can be larger.
 const cacheEntries = 256
 
-// Limits are the settings that shape a Dir. Zero fields take the defaults.
+// Limits are the settings that shape a Dir. Zero numbers take the
+// defaults; the zero Limits is Mongrel2's behaviour, with the features it
+// lacks switched off.
 type Limits struct {
 	// SendBuffer is limits.dir_send_buffer: the block size for bodies that
 	// cannot go out with sendfile(2), and the largest response that is
@@ -35,6 +39,18 @@ type Limits struct {
 	// MaxPath is limits.dir_max_path: bases and route prefixes must be
 	// shorter than this.
 	MaxPath int
+	// Ranges is the Bareku setting dir.ranges: answer Range requests
+	// with 206 and 416 and send "Accept-Ranges: bytes" with every 200
+	// and 206. Off, as in Mongrel2, Range is ignored and the 200 header
+	// is Mongrel2's to the byte.
+	Ranges bool
+	// Precompressed is the Bareku setting dir.precompressed: send the
+	// sibling file.br or file.gz of a file when the request's
+	// Accept-Encoding accepts that coding, and "Vary: Accept-Encoding"
+	// with every answer about a file that has such a sibling. Off, as in
+	// Mongrel2, Accept-Encoding is ignored and siblings are never looked
+	// for.
+	Precompressed bool
 }
 
 // Dir serves the files below one base directory. It is safe for concurrent
@@ -46,6 +62,8 @@ type Dir struct {
 	mime         map[string]string
 	sendBuffer   int
 	maxPath      int
+	ranges       bool
+	precompress  bool
 
 	// realbase is the canonical base, resolved on first use because the
 	// server chroots after building its Dirs. A failed resolution is
@@ -58,16 +76,25 @@ type Dir struct {
 // scratch is the per-request working memory, pooled so a steady stream of
 // requests does not allocate for it.
 type scratch struct {
-	buf []byte // cache key, file name, response header, small bodies
-	lr  io.LimitedReader
+	buf    []byte // cache key, file name, response header, small bodies
+	parts  []byte // part headers of a multipart/byteranges body
+	lr     io.LimitedReader
+	specs  [maxRanges]rangeSpec
+	ranges [maxRanges]byteRange
+	// partEnd[i] is where part i's header ends in parts; the closing
+	// delimiter follows the last one.
+	partEnd [maxRanges]int
 }
 
 // Result says what Serve did, for the connection and the access log.
 type Result struct {
-	// Status is the HTTP status sent: 200, 301, 304, 404, 405 or 412.
+	// Status is the HTTP status sent: 200, 301, 304, 404, 405 or 412,
+	// and with Limits.Ranges also 206 and 416.
 	Status int
 	// Size is the number of body bytes sent: the file size for a GET
-	// answered 200, else 0 (canned bodies do not count, as in Mongrel2).
+	// answered 200, the Content-Length of a 206 (multipart framing
+	// included), else 0 (canned bodies and the 416's do not count, as in
+	// Mongrel2).
 	Size int64
 	// Close is true when the connection must be closed after the
 	// response: always after 405, after the 404 for a path shorter than
@@ -124,6 +151,8 @@ func New(cfg *config.Dir, mime map[string]string, lim Limits) (*Dir, error) {
 		mime:         mime,
 		sendBuffer:   lim.SendBuffer,
 		maxPath:      lim.MaxPath,
+		ranges:       lim.Ranges,
+		precompress:  lim.Precompressed,
 		cache:        newFileCache(cacheEntries),
 	}
 	// Room for a path of PATH_MAX plus the header; small bodies share it
@@ -182,51 +211,239 @@ func (d *Dir) Serve(conn io.Writer, req *http1.Request, prefix string, now time.
 		keep.Status = 301
 		return d.redirect(conn, s, req, keep)
 	}
+	vary := d.precompress && meta.hasSibling()
+	v := &meta.variant
+	if vary {
+		if ae, ok := req.Get("accept-encoding"); ok {
+			if sv := meta.sibling(chooseCoding(ae, meta.br != nil, meta.gz != nil)); sv != nil {
+				if sf, err := openVariant(sv); err == nil {
+					f.Close()
+					f, v = sf, sv
+				} else {
+					// Changed or gone since it was found: send the file
+					// itself and look again on the next request.
+					meta.stale.Store(true)
+				}
+			}
+		}
+	}
 	defer f.Close()
 
 	c := requestConditions(req)
-	switch c.evaluate(meta.etag, meta.mtime, now) {
+	switch c.evaluate(v.etag, v.mtime, now) {
 	case condNotModified:
 		keep.Status = 304
+		if vary {
+			return d.canned(conn, s, resp304Vary, keep)
+		}
 		return d.canned(conn, s, resp304, keep)
 	case condFailed:
 		keep.Status = 412
 		return d.canned(conn, s, resp412, keep)
 	}
 
+	if get && d.ranges {
+		switch n, what := d.requestRanges(s, req, v, now); {
+		case what == rangesUnsatisfiable:
+			keep.Status = 416
+			return d.unsatisfiable(conn, s, v, vary, now, keep)
+		case what == rangesPartial && n == 1:
+			keep.Status = 206
+			return d.sendRange(conn, s, f, v, s.ranges[0], now, keep)
+		case what == rangesPartial && v == &meta.variant:
+			// Several ranges of a precompressed sibling are not sent: the
+			// parts of a multipart body cannot carry a Content-Encoding,
+			// so the whole sibling goes out instead.
+			keep.Status = 206
+			return d.sendMultipart(conn, s, f, meta, s.ranges[:n], now, keep)
+		}
+	}
+
 	keep.Status = 200
 	b := append(s.buf[:0], head200...)
 	b = now.UTC().AppendFormat(b, httpDate)
 	b = append(b, "\r\n"...)
-	b = append(b, meta.tail...)
+	b = append(b, v.head...)
 	if !get {
+		s.buf = b[:0]
 		return d.write(conn, b, keep)
 	}
-	if int64(len(b))+meta.size <= int64(d.sendBuffer) {
-		// Small file: one write for header and body. The scratch buffer
-		// is never smaller than the send buffer.
-		n := len(b)
-		b = b[:n+int(meta.size)]
-		if _, err := io.ReadFull(f, b[n:]); err != nil {
+	return d.sendSection(conn, s, f, b, 0, v.size, v.name, keep)
+}
+
+// requestRanges decides what the request's Range header asks of the
+// representation v and leaves the ranges in s.ranges.
+func (d *Dir) requestRanges(s *scratch, req *http1.Request, v *variant, now time.Time) (int, int) {
+	rv, ok := req.Get("range")
+	if !ok {
+		return 0, rangesIgnore
+	}
+	if ir, ok := req.Get("if-range"); ok && !ifRangeMatches(ir, v.etag, v.mtime, now.Unix()) {
+		return 0, rangesIgnore
+	}
+	n, ok := parseRange(rv, &s.specs)
+	if !ok {
+		return 0, rangesIgnore
+	}
+	return resolveRanges(s.specs[:n], v.size, &s.ranges)
+}
+
+// sendSection writes the header h (in s.buf) and n bytes of f from offset
+// off. When both fit in limits.dir_send_buffer they go out in one write;
+// the scratch buffer is never smaller than the send buffer.
+func (d *Dir) sendSection(conn io.Writer, s *scratch, f *os.File, h []byte, off, n int64, name string, keep Result) (Result, error) {
+	if int64(len(h))+n <= int64(d.sendBuffer) {
+		k := len(h)
+		b := h[:k+int(n)]
+		if _, err := f.ReadAt(b[k:], off); err != nil {
+			s.buf = h[:0]
 			keep.Close, keep.Log = true, false
-			return keep, fmt.Errorf("static: read %s: %w", meta.name, err)
+			return keep, fmt.Errorf("static: read %s: %w", name, err)
 		}
 		s.buf = b[:0]
-		keep.Size = meta.size
+		keep.Size = n
 		return d.write(conn, b, keep)
 	}
-	s.buf = b[:0]
-	if _, err := conn.Write(b); err != nil {
+	s.buf = h[:0]
+	if _, err := conn.Write(h); err != nil {
 		keep.Close, keep.Log = true, false
 		return keep, fmt.Errorf("static: write header: %w", err)
 	}
-	n, err := d.sendBody(conn, s, f, meta.size)
-	keep.Size = n
+	// The file was opened for this request, so it is still at offset 0.
+	var sent int64
+	var err error
+	if off == 0 {
+		sent, err = d.sendBody(conn, s, f, n)
+	} else {
+		sent, err = d.sendFileRange(conn, s, f, off, n)
+	}
+	keep.Size = sent
 	if err != nil {
+		keep.Close, keep.Log = true, false
+		return keep, fmt.Errorf("static: send %s: %w", name, err)
+	}
+	return keep, nil
+}
+
+// sendRange writes a 206 with one range of v.
+func (d *Dir) sendRange(conn io.Writer, s *scratch, f *os.File, v *variant, r byteRange, now time.Time, keep Result) (Result, error) {
+	b := append(s.buf[:0], head206...)
+	b = now.UTC().AppendFormat(b, httpDate)
+	b = append(b, "\r\n"...)
+	b = append(b, v.head[:v.ctEnd]...)
+	b = append(b, "Content-Length: "...)
+	b = appendUint(b, uint64(r.length()))
+	b = append(b, "\r\nContent-Range: "...)
+	b = appendContentRange(b, r, v.size)
+	b = append(b, "\r\n"...)
+	b = append(b, v.head[v.tailAt:]...)
+	return d.sendSection(conn, s, f, b, r.first, r.length(), v.name, keep)
+}
+
+// appendContentRange appends "bytes first-last/size".
+func appendContentRange(b []byte, r byteRange, size int64) []byte {
+	b = append(b, "bytes "...)
+	b = appendUint(b, uint64(r.first))
+	b = append(b, '-')
+	b = appendUint(b, uint64(r.last))
+	b = append(b, '/')
+	return appendUint(b, uint64(size))
+}
+
+// sendMultipart writes a 206 with a multipart/byteranges body holding
+// the ranges rs of the file itself (RFC 9110 §14.6), each part with the
+// file's Content-Type and its Content-Range. The boundary is random, so
+// no file can be made to contain it.
+func (d *Dir) sendMultipart(conn io.Writer, s *scratch, f *os.File, meta *fileMeta, rs []byteRange, now time.Time, keep Result) (Result, error) {
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	var boundary [16]byte
+	hex.Encode(boundary[:], rnd[:])
+
+	p := s.parts[:0]
+	total := int64(0)
+	for i, r := range rs {
+		if i > 0 {
+			p = append(p, "\r\n"...)
+		}
+		p = append(p, "--"...)
+		p = append(p, boundary[:]...)
+		p = append(p, "\r\nContent-Type: "...)
+		p = append(p, meta.ctype...)
+		p = append(p, "\r\nContent-Range: "...)
+		p = appendContentRange(p, r, meta.size)
+		p = append(p, "\r\n\r\n"...)
+		s.partEnd[i] = len(p)
+		total += r.length()
+	}
+	p = append(p, "\r\n--"...)
+	p = append(p, boundary[:]...)
+	p = append(p, "--\r\n"...)
+	s.parts = p
+	total += int64(len(p))
+
+	b := append(s.buf[:0], head206...)
+	b = now.UTC().AppendFormat(b, httpDate)
+	b = append(b, "\r\nContent-Type: multipart/byteranges; boundary="...)
+	b = append(b, boundary[:]...)
+	b = append(b, "\r\nContent-Length: "...)
+	b = appendUint(b, uint64(total))
+	b = append(b, "\r\n"...)
+	b = append(b, meta.head[meta.tailAt:]...)
+	b = append(b, p[:s.partEnd[0]]...)
+	s.buf = b[:0]
+	fail := func(err error) (Result, error) {
 		keep.Close, keep.Log = true, false
 		return keep, fmt.Errorf("static: send %s: %w", meta.name, err)
 	}
+	if _, err := conn.Write(b); err != nil {
+		return fail(err)
+	}
+	keep.Size = int64(s.partEnd[0])
+	for i, r := range rs {
+		if i > 0 {
+			if _, err := conn.Write(p[s.partEnd[i-1]:s.partEnd[i]]); err != nil {
+				return fail(err)
+			}
+			keep.Size += int64(s.partEnd[i] - s.partEnd[i-1])
+		}
+		n, err := d.sendFileRange(conn, s, f, r.first, r.length())
+		keep.Size += n
+		if err != nil {
+			return fail(err)
+		}
+	}
+	if _, err := conn.Write(p[s.partEnd[len(rs)-1]:]); err != nil {
+		return fail(err)
+	}
+	keep.Size = total
 	return keep, nil
+}
+
+// unsatisfiable writes the 416 for a Range none of whose ranges lies in
+// the representation.
+func (d *Dir) unsatisfiable(conn io.Writer, s *scratch, v *variant, vary bool, now time.Time, keep Result) (Result, error) {
+	b := append(s.buf[:0], head416...)
+	b = now.UTC().AppendFormat(b, httpDate)
+	b = append(b, "\r\nContent-Range: bytes */"...)
+	b = appendUint(b, uint64(v.size))
+	b = append(b, "\r\n"...)
+	if vary {
+		b = append(b, "Vary: Accept-Encoding\r\n"...)
+	}
+	b = append(b, tail416...)
+	s.buf = b[:0]
+	return d.write(conn, b, keep)
+}
+
+// sendFileRange sends n bytes of f from offset off. The offset is set with
+// Seek rather than read through an io.SectionReader so that the copy
+// below still sees the *os.File and the kernel can do it with sendfile(2).
+func (d *Dir) sendFileRange(conn io.Writer, s *scratch, f *os.File, off, n int64) (int64, error) {
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return 0, err
+	}
+	return d.sendBody(conn, s, f, n)
 }
 
 // sendBody copies exactly size bytes of f to conn. Through an
@@ -289,10 +506,12 @@ func (d *Dir) find(s *scratch, prefix string, path []byte) (*os.File, *fileMeta,
 	key = append(key, path...)
 	s.buf = key[:0]
 	if m := d.cache.get(key); m != nil {
-		if f, st, err := openRegular(m.name); err == nil && m.fresh(st) {
-			return f, m, foundFile
-		} else if err == nil {
-			f.Close()
+		if !m.stale.Load() && d.siblingsUnchanged(m) {
+			if f, st, err := openRegular(m.name); err == nil && m.fresh(st) {
+				return f, m, foundFile
+			} else if err == nil {
+				f.Close()
+			}
 		}
 		d.cache.drop(key)
 	}
@@ -330,9 +549,86 @@ func (d *Dir) find(s *scratch, prefix string, path []byte) (*os.File, *fileMeta,
 		f.Close()
 		return nil, nil, foundNothing
 	}
-	m := newFileMeta(name, st, contentType(name, d.mime, d.defaultCType))
+	m := d.newMeta(realbase, name, st)
 	d.cache.put(key, m)
 	return f, m, foundFile
+}
+
+// newMeta builds what the cache remembers about the regular file name:
+// its header and, when precompressed siblings are served, the siblings
+// found next to it.
+func (d *Dir) newMeta(realbase, name string, st os.FileInfo) *fileMeta {
+	m := &fileMeta{ctype: contentType(name, d.mime, d.defaultCType)}
+	if d.precompress {
+		m.dirName = name[:strings.LastIndexByte(name, '/')]
+		if m.dirName == "" {
+			m.dirName = "/"
+		}
+		// The directory first: a sibling created after this stat
+		// changes its mtime and so is noticed on the next request.
+		if dst, err := os.Stat(m.dirName); err == nil {
+			m.dir = dst
+			m.br = d.findSibling(realbase, name, ".br", "br", m.ctype)
+			m.gz = d.findSibling(realbase, name, ".gz", "gzip", m.ctype)
+		}
+	}
+	m.variant = newVariant(name, st, m.ctype, headOptions{acceptRanges: d.ranges, vary: m.hasSibling()})
+	return m
+}
+
+// findSibling looks for the precompressed sibling name+suffix. Only a
+// regular file reached without leaving the base counts: a symlink out of
+// the base is not followed.
+func (d *Dir) findSibling(realbase, name, suffix, coding, ctype string) *variant {
+	f, st, err := openBeneath(realbase, name+suffix)
+	if err != nil {
+		return nil
+	}
+	f.Close()
+	if !st.Mode().IsRegular() {
+		return nil
+	}
+	v := newVariant(name+suffix, st, ctype, headOptions{coding: coding, acceptRanges: d.ranges, vary: true})
+	return &v
+}
+
+// siblingsUnchanged reports whether the directory of a cached file still
+// holds the same names, so that the siblings remembered for it are still
+// the ones there are. It is always true when siblings are not served.
+func (d *Dir) siblingsUnchanged(m *fileMeta) bool {
+	if !d.precompress {
+		return true
+	}
+	if m.dir == nil {
+		return false
+	}
+	st, err := os.Stat(m.dirName)
+	return err == nil && os.SameFile(st, m.dir) && st.ModTime().Equal(m.dir.ModTime())
+}
+
+// sibling returns the sibling for a coding, nil for the file itself.
+func (m *fileMeta) sibling(coding int) *variant {
+	switch coding {
+	case codingBr:
+		return m.br
+	case codingGzip:
+		return m.gz
+	}
+	return nil
+}
+
+// openVariant opens a remembered representation by its name and checks
+// that it is still the file that was found.
+func openVariant(v *variant) (*os.File, error) {
+	f, st, err := openRegular(v.name)
+	if err != nil {
+		return nil, err
+	}
+	if !v.fresh(st) {
+		f.Close()
+		return nil, fmt.Errorf("static: %s changed", v.name)
+	}
+	return f, nil
 }
 
 // resolveBase returns the canonical base, resolving it on first use.

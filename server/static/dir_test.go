@@ -396,7 +396,7 @@ func TestCacheBounded(t *testing.T) {
 			t.Fatalf("%d entries after %d puts", len(c.entries), i+1)
 		}
 	}
-	c.put([]byte("9"), &fileMeta{name: "again"})
+	c.put([]byte("9"), &fileMeta{variant: variant{name: "again"}})
 	if c.get([]byte("9")).name != "again" || len(c.entries) != 4 {
 		t.Fatalf("replacing an entry: %d entries", len(c.entries))
 	}
@@ -433,17 +433,25 @@ func TestNotRegular(t *testing.T) {
 func TestServeTCP(t *testing.T) {
 	root := makeTree(t)
 	d := newTestDir(t, root, testMIME())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	cases := []serveCase{}
 	for _, tc := range serveCases() {
 		if strings.HasPrefix(tc.name, "big file") || tc.name == "file" || tc.name == "missing" {
 			cases = append(cases, tc)
 		}
 	}
+	serveOverTCP(t, d, cases, func(b []byte) []byte { return b })
+}
+
+// serveOverTCP serves the cases one after the other on one loopback TCP
+// connection and compares everything the client receives, passed through
+// norm, with the cases' wants.
+func serveOverTCP(t *testing.T, d *Dir, cases []serveCase, norm func([]byte) []byte) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
 	var want bytes.Buffer
 	for _, tc := range cases {
 		want.WriteString(tc.want)
@@ -483,8 +491,11 @@ func TestServeTCP(t *testing.T) {
 	if err := <-errc; err != nil {
 		t.Fatal(err)
 	}
+	got = norm(got)
 	if !bytes.Equal(got, want.Bytes()) {
-		t.Fatalf("got %d bytes, want %d; first difference at %d", len(got), want.Len(), firstDiff(got, want.Bytes()))
+		i := firstDiff(got, want.Bytes())
+		t.Fatalf("got %d bytes, want %d; first difference at %d: got %q, want %q", len(got), want.Len(), i,
+			trunc(string(got[max(0, i-40):min(len(got), i+40)])), trunc(string(want.Bytes()[max(0, i-40):min(want.Len(), i+40)])))
 	}
 }
 
