@@ -50,29 +50,53 @@ func (w Workload) timeout() time.Duration {
 // schedule hands out send times. Closed loop: now, until the end. Open
 // loop: the k-th request of the run is due at start + k/rate whoever sends
 // it, so requests held up by a slow server are late, not forgotten, and
-// their latency counts from when they were due.
+// their latency counts from when they were due. No request starts after
+// the end: those still due then are counted by unsent.
 type schedule struct {
 	start, end time.Time
 	interval   time.Duration // 0: closed loop
-	next       atomic.Int64
+	next       atomic.Int64  // slots handed out or refused
+	issued     atomic.Int64  // slots handed out
 }
 
 func newSchedule(w Workload, start time.Time) *schedule {
 	s := &schedule{start: start, end: start.Add(w.Duration)}
 	if w.Rate > 0 {
-		s.interval = time.Duration(float64(time.Second) / w.Rate)
+		s.interval = max(time.Duration(float64(time.Second)/w.Rate), 1)
 	}
 	return s
 }
 
 // slot returns when the next request is due, or false once the run is over.
 func (s *schedule) slot() (time.Time, bool) {
+	now := time.Now()
 	if s.interval == 0 {
-		now := time.Now()
 		return now, now.Before(s.end)
 	}
 	t := s.start.Add(time.Duration(s.next.Add(1)-1) * s.interval)
-	return t, t.Before(s.end)
+	if !t.Before(s.end) || !now.Before(s.end) {
+		return t, false
+	}
+	s.issued.Add(1)
+	return t, true
+}
+
+// unsent is the number of open-loop requests that fell due during the run
+// but were never sent, because every connection was busy until the end.
+func (s *schedule) unsent() uint64 {
+	if s.interval == 0 {
+		return 0
+	}
+	span := s.end.Sub(s.start)
+	due := int64((span + s.interval - 1) / s.interval)
+	return uint64(max(due-s.issued.Load(), 0))
+}
+
+// noteUnsent records sched's unsent requests as errors.
+func noteUnsent(errs map[string]uint64, sched *schedule) {
+	if n := sched.unsent(); n > 0 {
+		errs["unsent (behind schedule)"] += n
+	}
 }
 
 // meter counts completions and errors across goroutines for the progress
@@ -232,6 +256,7 @@ func runLoad(ctx context.Context, w Workload, label string, progress io.Writer, 
 			errs[k] += n
 		}
 	}
+	noteUnsent(errs, sched)
 	return &h, errs, timeline, elapsed
 }
 

@@ -228,7 +228,9 @@ warm:
 	timer := time.NewTimer(0)
 	<-timer.C
 	openLoop := o.Rate > 0
-	stopWaiting := time.After(o.Duration + o.timeout())
+	// Once the run is over, nothing more is sent: a client that is still
+	// waiting for its answer then has no next request.
+	stopWaiting := time.After(time.Until(sched.end))
 	used := make([]bool, o.Connections+1)
 run:
 	for ctx.Err() == nil {
@@ -253,6 +255,9 @@ run:
 		case <-ctx.Done():
 			break run
 		case <-stopWaiting:
+			if openLoop {
+				sendErrors["unsent (behind schedule)"]++ // its slot was issued
+			}
 			break run
 		}
 		if !openLoop {
@@ -288,6 +293,7 @@ run:
 	for k, n := range sendErrors {
 		r.recvErrors[k] += n
 	}
+	noteUnsent(r.recvErrors, sched)
 	res := newResult(o.Handler.SendSpec, "handler", o.Workload, &r.hist, r.recvErrors, timeline, end.Sub(start))
 	return res, nil
 }

@@ -273,3 +273,29 @@ func TestWebSocketEcho(t *testing.T) {
 		t.Errorf("server got %q, want ping", got.Load())
 	}
 }
+
+// TestBehindSchedule asks for more than one slow connection can do: the
+// requests still due at the end are reported unsent, and the run ends on
+// time.
+func TestBehindSchedule(t *testing.T) {
+	srv := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(20 * time.Millisecond)
+		w.Write([]byte("ok"))
+	})
+	o := HTTPOptions{Workload: Workload{Connections: 1, Duration: 500 * time.Millisecond, Rate: 200}, URL: srv.URL}
+	r, err := RunHTTP(context.Background(), o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// About 25 requests get through at 20ms each; 100 were due.
+	unsent := r.Errors["unsent (behind schedule)"]
+	if r.Requests+unsent != 100 || unsent < 50 {
+		t.Errorf("%d answered, %d unsent: want 100 in all, most of them unsent", r.Requests, unsent)
+	}
+	if r.Seconds > 0.6 {
+		t.Errorf("run took %.2fs, want it to stop at 0.5s", r.Seconds)
+	}
+	if r.LatencyMs.Max < 300 {
+		t.Errorf("max latency %.1fms: the backlog must show in the latencies", r.LatencyMs.Max)
+	}
+}
