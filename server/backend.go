@@ -49,6 +49,8 @@ type backend struct {
 	// before a handler's PUB socket has reconnected to our SUB would be
 	// lost, so requests only flow once the reconnects have had time.
 	pushDelay time.Duration
+
+	metrics *handlerMetrics // nil without metrics
 }
 
 // reconnectGrace is pushDelay after an upgrade: a few of libzmq's default
@@ -60,14 +62,19 @@ func newBackend(srv *Server, h *config.Handler) *backend {
 	if h.Protocol == "tnetstring" {
 		proto = m2.TNetstring
 	}
+	var hm *handlerMetrics
+	if srv.metrics != nil {
+		hm = srv.metrics.forHandler(h.SendSpec)
+	}
 	return &backend{
-		srv:   srv,
-		cfg:   h,
-		proto: proto,
-		uuid:  []byte(h.SendIdent),
-		log:   srv.log.With("send_spec", h.SendSpec, "recv_spec", h.RecvSpec),
-		queue: make(chan *[]byte, handlerQueueLen),
-		stop:  make(chan struct{}),
+		metrics: hm,
+		srv:     srv,
+		cfg:     h,
+		proto:   proto,
+		uuid:    []byte(h.SendIdent),
+		log:     srv.log.With("send_spec", h.SendSpec, "recv_spec", h.RecvSpec),
+		queue:   make(chan *[]byte, handlerQueueLen),
+		stop:    make(chan struct{}),
 	}
 }
 
@@ -235,6 +242,9 @@ func (b *backend) disconnect(id uint64) {
 	m := getBuffer()
 	*m = m2.AppendDisconnect((*m)[:0], b.proto, b.uuid, id)
 	b.sendEvent(m)
+	if sm := b.srv.metrics; sm != nil {
+		sm.disconnects.Inc()
+	}
 }
 
 // recvLoop owns the SUB socket and dispatches every reply.
@@ -289,6 +299,9 @@ func (b *backend) dispatch(msg []byte, r *m2.Reply) {
 		if c == nil {
 			b.disconnect(id)
 			continue
+		}
+		if b.metrics != nil {
+			c.observeReply(b.metrics)
 		}
 		if len(r.Body) == 0 {
 			c.deliverClose()

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/bareku/bareku/config/route"
@@ -93,18 +94,28 @@ type conn struct {
 	// pending counts requests sent to a handler since its last reply; a
 	// binary upgrade waits for it to drop to zero before handing over.
 	pending atomic.Int32
+	// pushedAt is when the last request went to a handler with no reply
+	// since (Unix nanoseconds; 0: none), for the latency metric.
+	pushedAt atomic.Int64
+	// metricKind is the kind the connections gauge counts this one as.
+	metricKind connKind
+
 	// parked is set when an upgrade handover froze the connection: its
 	// reading goroutine has ended without closing it.
 	parked atomic.Bool
 
 	// Output: writeMu serialises every write to nc; outMu guards the queue
 	// of handler replies drained by writeLoop.
-	writeMu sync.Mutex
-	outMu   sync.Mutex
-	out     []outItem
-	spare   []outItem
-	writing bool
-	iov     net.Buffers
+	writeMu  sync.Mutex
+	outMu    sync.Mutex
+	out      []outItem
+	spare    []outItem
+	writing  bool
+	iov      net.Buffers
+	iovTmp   net.Buffers     // WriteTo consumes its receiver; this keeps iov intact
+	raw      syscall.RawConn // for non-blocking direct writes; nil if unavailable
+	direct   directWrite
+	directFn func(uintptr) bool
 }
 
 // outItem is one queued handler reply: bytes, a file to stream (the
@@ -126,6 +137,13 @@ func newConn(srv *Server, nc net.Conn) *conn {
 		c.remotePort, _ = strconv.Atoi(port)
 	}
 	c.lastPing.Store(time.Now().Unix())
+	if sc, ok := nc.(syscallConner); ok {
+		c.raw, _ = sc.SyscallConn()
+		c.directFn = c.writeNonBlocking
+	}
+	if m := srv.metrics; m != nil {
+		m.connections.WithLabelValues(kindName(connUnknown)).Inc()
+	}
 	return c
 }
 
@@ -258,9 +276,9 @@ func (c *conn) handle(rt *runtime) bool {
 		return false
 	}
 	if req.Kind == http1.KindHTTP {
-		c.kind.Store(uint32(connHTTP))
+		c.setKind(connHTTP)
 	} else {
-		c.kind.Store(uint32(connMsg))
+		c.setKind(connMsg)
 	}
 	t := rte.Target
 	if rt.filters.null && (t.backend != nil || t.proxy != nil) {
@@ -323,6 +341,12 @@ func (c *conn) toHandler(rt *runtime, host *hostRuntime, rte *route.Route[*targe
 		return false
 	}
 	c.pending.Add(1)
+	if b.metrics != nil && c.pushedAt.CompareAndSwap(0, time.Now().UnixNano()) {
+		b.metrics.inFlight.Inc()
+	}
+	if rte.Target.requests != nil {
+		rte.Target.requests.Inc()
+	}
 	if req.Kind == http1.KindHTTP {
 		c.srv.logAccess(host.name, c, req.Method, req.Path, req.Version, 200, int64(len(body)))
 	}
@@ -435,6 +459,9 @@ func (c *conn) read(p []byte, mayPark bool) (int, error) {
 // that can destroy the response before the client reads it, so the write
 // side is shut first and a little of the rest is drained (a lingering close).
 func (c *conn) reject(code int) {
+	if m := c.srv.metrics; m != nil {
+		m.canned.WithLabelValues(strconv.Itoa(code)).Inc()
+	}
 	if !c.writeNow(cannedResponses[code]) {
 		return
 	}
@@ -503,6 +530,32 @@ func (c *conn) enqueue(it outItem) {
 		c.outMu.Unlock()
 		return
 	}
+	if !c.writing && len(c.out) == 0 && it.data != nil && c.raw != nil {
+		// Nothing queued: try writing right here, without blocking. Most
+		// replies fit in the socket buffer, which saves a goroutine and
+		// a handoff; what does not fit goes to the writer goroutine.
+		c.writing = true
+		c.outMu.Unlock()
+		n, err := c.writeDirect(it.data)
+		if err != nil {
+			c.close(closeByClient)
+			return
+		}
+		c.outMu.Lock()
+		if n < len(it.data) {
+			c.out = append(c.out, outItem{})
+			copy(c.out[1:], c.out)
+			c.out[0] = outItem{data: it.data[n:]}
+		}
+		if len(c.out) == 0 {
+			c.writing = false
+			c.outMu.Unlock()
+			return
+		}
+		c.outMu.Unlock()
+		go c.writeLoop()
+		return
+	}
 	if len(c.out) >= maxQueuedReplies && !it.close {
 		c.outMu.Unlock()
 		c.close(closeSlow)
@@ -569,6 +622,51 @@ func (c *conn) writeLoop() {
 	}
 }
 
+// writeDirect writes as much of b as the socket takes without blocking.
+// A full socket buffer is not an error: it returns the bytes written.
+func (c *conn) writeDirect(b []byte) (int, error) {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	c.direct = directWrite{b: b}
+	err := c.raw.Write(c.directFn)
+	n, werr := c.direct.n, c.direct.err
+	c.direct = directWrite{}
+	c.countWrite(n)
+	if werr != nil {
+		return n, werr
+	}
+	return n, err
+}
+
+// directWrite is the state of one writeDirect, kept in the connection so
+// that the callback given to RawConn.Write needs no allocation.
+type directWrite struct {
+	b   []byte
+	n   int
+	err error
+}
+
+// writeNonBlocking is the RawConn.Write callback of writeDirect.
+func (c *conn) writeNonBlocking(fd uintptr) bool {
+	d := &c.direct
+	for d.n < len(d.b) {
+		m, err := syscall.Write(int(fd), d.b[d.n:])
+		if m > 0 {
+			d.n += m
+		}
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil && err != syscall.EAGAIN {
+			d.err = err
+		}
+		if err != nil || m <= 0 {
+			break
+		}
+	}
+	return true // never wait for writability here
+}
+
 // writeFile streams a file for a sendfile reply (zero-copy on TCP).
 func (c *conn) writeFile(path string) error {
 	f, err := openForSendfile(path)
@@ -589,8 +687,8 @@ func (c *conn) writeBuffers() error {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	c.nc.SetWriteDeadline(time.Now().Add(c.srv.rt.Load().writeTimeout))
-	bufs := c.iov // WriteTo consumes its receiver; keep c.iov's capacity
-	n, err := bufs.WriteTo(c.nc)
+	c.iovTmp = c.iov
+	n, err := c.iovTmp.WriteTo(c.nc)
 	c.countWrite(int(n))
 	clear(c.iov)
 	return err
@@ -605,6 +703,14 @@ func (c *conn) close(why closeReason) {
 	}
 	c.nc.Close()
 	c.srv.conns.remove(c)
+	if m := c.srv.metrics; m != nil {
+		m.connections.WithLabelValues(kindName(c.metricKind)).Dec()
+		if c.pushedAt.Swap(0) != 0 {
+			if b := c.lastHandler.Load(); b != nil && b.metrics != nil {
+				b.metrics.inFlight.Dec()
+			}
+		}
+	}
 	if why == closeByHandler {
 		return
 	}
@@ -622,6 +728,9 @@ func (c *conn) countRead(n int) {
 	if n > 0 {
 		c.bytesRead.Add(int64(n))
 		c.lastRead.Store(time.Now().Unix())
+		if m := c.srv.metrics; m != nil {
+			m.bytesIn.Add(float64(n))
+		}
 	}
 }
 
@@ -629,5 +738,28 @@ func (c *conn) countWrite(n int) {
 	if n > 0 {
 		c.bytesWritten.Add(int64(n))
 		c.lastWrite.Store(time.Now().Unix())
+		if m := c.srv.metrics; m != nil {
+			m.bytesOut.Add(float64(n))
+		}
+	}
+}
+
+// setKind records what the connection carries; the reading goroutine is
+// the only caller, so the gauge bookkeeping needs no lock.
+func (c *conn) setKind(k connKind) {
+	c.kind.Store(uint32(k))
+	if m := c.srv.metrics; m != nil && c.metricKind != k {
+		m.connections.WithLabelValues(kindName(c.metricKind)).Dec()
+		m.connections.WithLabelValues(kindName(k)).Inc()
+		c.metricKind = k
+	}
+}
+
+// observeReply records handler latency for the first reply after a push.
+func (c *conn) observeReply(hm *handlerMetrics) {
+	hm.replies.Inc()
+	if t := c.pushedAt.Swap(0); t != 0 {
+		hm.latency.Observe(float64(time.Now().UnixNano()-t) / 1e9)
+		hm.inFlight.Dec()
 	}
 }

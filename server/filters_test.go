@@ -85,4 +85,3 @@ func TestRewriteHead(t *testing.T) {
 		t.Fatal("rewrote a path outside /proxy/")
 	}
 }
-

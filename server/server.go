@@ -15,6 +15,7 @@ import (
 	"github.com/bareku/bareku/protocol/http1"
 	"github.com/bareku/bareku/protocol/zmq"
 	"github.com/bareku/bareku/server/static"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Timeouts that Mongrel2 does not have. They close the gaps its read-count
@@ -39,11 +40,12 @@ type Options struct {
 
 // Server serves one server row of a config snapshot.
 type Server struct {
-	log    *slog.Logger
-	rt     atomic.Pointer[runtime]
-	zctx   *zmq.Context
-	conns  *registry
-	access *accessLogger
+	log     *slog.Logger
+	metrics *metrics // nil unless the setting metrics.address is set
+	rt      atomic.Pointer[runtime]
+	zctx    *zmq.Context
+	conns   *registry
+	access  *accessLogger
 
 	wg        sync.WaitGroup // connection goroutines
 	reloadMu  sync.Mutex     // one reload at a time
@@ -85,10 +87,11 @@ type hostRuntime struct {
 
 // target is what one route points at: exactly one of backend, dir, proxy.
 type target struct {
-	pattern []byte // the route string, reported to handlers as PATTERN
-	backend *backend
-	dir     *static.Dir
-	proxy   *config.Proxy
+	pattern  []byte             // the route string, reported to handlers as PATTERN
+	requests prometheus.Counter // nil without metrics
+	backend  *backend
+	dir      *static.Dir
+	proxy    *config.Proxy
 }
 
 // retireGrace is how long a handler removed by a reload keeps its sockets,
@@ -115,6 +118,12 @@ func New(snap *config.Snapshot, opts Options) (*Server, error) {
 	}
 	if opts.AccessLog != nil && !snap.Settings.DisableAccessLogging {
 		s.access = newAccessLogger(opts.AccessLog, log)
+	}
+	if addr := snap.Settings.Raw["metrics.address"]; addr != "" {
+		if s.metrics, err = newMetrics(addr); err != nil {
+			zctx.Term()
+			return nil, err
+		}
 	}
 	rt, fresh, _, err := s.buildRuntime(snap, nil)
 	if err != nil {
@@ -147,8 +156,10 @@ func (s *Server) Reload(snap *config.Snapshot) error {
 	}
 	rt, fresh, replaced, err := s.buildRuntime(snap, old)
 	if err != nil {
+		s.countReload("rejected")
 		return fmt.Errorf("server: reload: %w", err)
 	}
+	s.countReload("ok")
 	if a, b := old.snap.Server, snap.Server; a.BindAddr != b.BindAddr || a.Port != b.Port || a.UseSSL != b.UseSSL || a.Chroot != b.Chroot {
 		s.log.Warn("reload: bind_addr, port, use_ssl and chroot changes need a restart", "bind_addr", b.BindAddr, "port", b.Port)
 	}
@@ -230,6 +241,9 @@ func (s *Server) buildRuntime(snap *config.Snapshot, old *runtime) (rt *runtime,
 		hr := &hostRuntime{name: h.Name}
 		for _, r := range h.Routes {
 			t := &target{pattern: []byte(r.Path)}
+			if s.metrics != nil {
+				t.requests = s.metrics.requests.WithLabelValues(h.Name, r.Path, r.TargetType)
+			}
 			switch {
 			case r.Handler != nil:
 				t.backend = backendFor(r.Handler)
@@ -401,11 +415,28 @@ func (s *Server) Close() error {
 	if s.access != nil {
 		s.access.close()
 	}
+	if s.metrics != nil {
+		s.metrics.close()
+	}
 	return s.zctx.Term()
 }
 
 // Settings returns the settings in force.
 func (s *Server) Settings() config.Settings { return s.rt.Load().settings }
+
+// MetricsAddr is where /metrics is served, or "" without metrics.
+func (s *Server) MetricsAddr() string {
+	if s.metrics == nil {
+		return ""
+	}
+	return s.metrics.Addr()
+}
+
+func (s *Server) countReload(result string) {
+	if s.metrics != nil {
+		s.metrics.reloads.WithLabelValues(result).Inc()
+	}
+}
 
 // Snapshot returns the config snapshot in force.
 func (s *Server) Snapshot() *config.Snapshot { return s.rt.Load().snap }

@@ -30,6 +30,13 @@ type testServer struct {
 
 func startTestServer(t *testing.T, settings map[string]string) *testServer {
 	t.Helper()
+	ts := startTestServerTB(t, settings)
+	ts.t = t
+	return ts
+}
+
+func startTestServerTB(t testing.TB, settings map[string]string) *testServer {
+	t.Helper()
 	dir := t.TempDir()
 	h := &config.Handler{
 		ID:        1,
@@ -64,7 +71,7 @@ func startTestServer(t *testing.T, settings map[string]string) *testServer {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return &testServer{t: t, srv: srv, addr: ln.Addr().String(), sendSpec: h.SendSpec, recvSpec: h.RecvSpec}
+	return &testServer{srv: srv, addr: ln.Addr().String(), sendSpec: h.SendSpec, recvSpec: h.RecvSpec}
 }
 
 // fakeHandler is a handler process: PULL from send_spec, PUB to recv_spec.

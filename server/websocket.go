@@ -74,7 +74,7 @@ func (c *conn) upgradeWebSocket(rt *runtime, rte *route.Route[*target], b *backe
 	}
 	key, _ := ws.req.Get("sec-websocket-key")
 	c.ws = ws
-	c.kind.Store(uint32(connWebSocket))
+	c.setKind(connWebSocket)
 	if !c.sendWebSocket(rt, rte.Target, b, methodWSHandshake, 0, []byte(websocket.AcceptKey(key))) {
 		return false
 	}

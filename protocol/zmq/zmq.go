@@ -173,17 +173,12 @@ func (s *Socket) Send(data []byte) error {
 	return mapErr(err)
 }
 
-// Recv receives one message. Multi-frame messages are not used by the
-// Mongrel2 protocol; only the first frame is returned and the rest dropped.
+// Recv receives one message frame. The Mongrel2 protocol uses single-frame
+// messages; like Mongrel2, a multi-frame message is read one frame per call.
 func (s *Socket) Recv() ([]byte, error) {
 	b, err := s.s.RecvBytes(0)
 	if err != nil {
 		return nil, mapErr(err)
-	}
-	for more, _ := s.s.GetRcvmore(); more; more, _ = s.s.GetRcvmore() {
-		if _, err := s.s.RecvBytes(0); err != nil {
-			return nil, mapErr(err)
-		}
 	}
 	return b, nil
 }
