@@ -6,6 +6,7 @@ import (
 	"html"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -78,12 +79,12 @@ svg text { font-family: sans-serif; font-size: 12px; }
 		thr = append(thr, tl)
 	}
 	pctTicks := []tick{{0, "0%"}, {math.Log10(2), "50%"}, {1, "90%"}, {2, "99%"}, {3, "99.9%"}, {4, "99.99%"}}
-	writePlot(bw, "latency", "Latency by percentile", "percentile", "latency (ms)", lat, pctTicks, 0, 4)
+	writePlot(bw, "latency", "Latency by percentile", "percentile", "latency (ms, log scale)", lat, pctTicks, 0, 4, true)
 	maxT := 1.0
 	for _, l := range thr {
 		maxT = max(maxT, float64(len(l.pts)/2))
 	}
-	writePlot(bw, "throughput", "Throughput over time", "seconds", "requests/s", thr, linearTicks(maxT), 0, maxT)
+	writePlot(bw, "throughput", "Throughput over time", "seconds", "requests/s", thr, linearTicks(maxT), 0, maxT, false)
 	bw.WriteString("</body>\n</html>\n")
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("m2bench: report: %w", err)
@@ -111,21 +112,37 @@ const (
 )
 
 // writePlot writes a line chart as an <svg> element: x from x0 to x1 with
-// the given ticks, y from 0 to a rounded-up maximum of the data.
-func writePlot(w *bufio.Writer, id, title, xlabel, ylabel string, lines []line, xticks []tick, x0, x1 float64) {
-	ymax := 0.0
+// the given ticks; y from 0 to a rounded-up maximum of the data, or on a
+// log scale over the decades the data spans, so that sub-millisecond
+// medians and second-long tails show on one plot.
+func writePlot(w *bufio.Writer, id, title, xlabel, ylabel string, lines []line, xticks []tick, x0, x1 float64, logY bool) {
+	ymin, ymax := math.Inf(1), 0.0
 	for _, l := range lines {
 		for _, p := range l.pts {
 			ymax = max(ymax, p[1])
+			if p[1] > 0 {
+				ymin = min(ymin, p[1])
+			}
 		}
 	}
-	yt := linearTicks(ymax)
-	y1 := yt[len(yt)-1].at
 	if x1 <= x0 {
 		x1 = x0 + 1
 	}
 	sx := func(x float64) float64 { return padL + (x-x0)/(x1-x0)*innerW }
-	sy := func(y float64) float64 { return padT + innerH - y/y1*innerH }
+	var yt []tick
+	var sy func(float64) float64
+	if logY && ymax > 0 {
+		var lo, hi float64
+		yt, lo, hi = logTicks(ymin, ymax)
+		sy = func(y float64) float64 {
+			v := math.Log10(max(y, math.Pow(10, lo)))
+			return padT + innerH - (v-lo)/(hi-lo)*innerH
+		}
+	} else {
+		yt = linearTicks(ymax)
+		y1 := yt[len(yt)-1].at
+		sy = func(y float64) float64 { return padT + innerH - y/y1*innerH }
+	}
 	fmt.Fprintf(w, `<svg id="%s" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d">
 <title>%s</title>
 <rect x="0" y="0" width="%d" height="%d" fill="#fff"/>
@@ -162,6 +179,28 @@ func writePlot(w *bufio.Writer, id, title, xlabel, ylabel string, lines []line, 
 	w.WriteString("</svg>\n")
 }
 
+// logTicks returns ticks at 1, 2 and 5 times the powers of ten from below
+// minV to above maxV (only the powers when they span more than three
+// decades), and the log10 of the axis ends.
+func logTicks(minV, maxV float64) (ts []tick, lo, hi float64) {
+	lo, hi = math.Floor(math.Log10(minV)), math.Ceil(math.Log10(maxV))
+	if hi <= lo {
+		hi = lo + 1
+	}
+	steps := []float64{1, 2, 5}
+	if hi-lo > 3 {
+		steps = []float64{1}
+	}
+	for e := lo; e <= hi; e++ {
+		for _, m := range steps {
+			if v := m * math.Pow(10, e); math.Log10(v) <= hi+1e-9 {
+				ts = append(ts, tick{v, fmtTick(v)})
+			}
+		}
+	}
+	return ts, lo, hi
+}
+
 // linearTicks returns about five round ticks from 0 to at least max.
 func linearTicks(maxV float64) []tick {
 	if maxV <= 0 {
@@ -188,6 +227,5 @@ func fmtTick(v float64) string {
 	if v == math.Trunc(v) {
 		return fmt.Sprintf("%.0f", v)
 	}
-	s := fmt.Sprintf("%.3f", v)
-	return strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return strconv.FormatFloat(v, 'g', 6, 64)
 }

@@ -160,3 +160,33 @@ func abs(x int) int {
 	}
 	return x
 }
+
+func TestTicks(t *testing.T) {
+	labels := func(ts []tick) string {
+		var s []string
+		for _, t := range ts {
+			s = append(s, t.label)
+		}
+		return strings.Join(s, " ")
+	}
+	tests := []struct {
+		name string
+		got  []tick
+		want string
+	}{
+		{"linear 0..1", linearTicks(1), "0 0.2 0.4 0.6 0.8 1"},
+		{"linear 0..9000", linearTicks(9000), "0 2000 4000 6000 8000 10000"},
+		{"linear 0..37", linearTicks(37), "0 10 20 30 40"},
+		{"linear empty", linearTicks(0), "0 0.2 0.4 0.6 0.8 1"},
+		{"log 0.3..40ms", first(logTicks(0.3, 40)), "0.1 0.2 0.5 1 2 5 10 20 50 100"},
+		{"log 0.05..1100ms", first(logTicks(0.05, 1100)), "0.01 0.1 1 10 100 1000 10000"},
+		{"log one value", first(logTicks(3, 3)), "1 2 5 10"},
+	}
+	for _, tt := range tests {
+		if got := labels(tt.got); got != tt.want {
+			t.Errorf("%s: ticks %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func first(ts []tick, _, _ float64) []tick { return ts }
