@@ -144,7 +144,9 @@ type TNet struct {
 	Items []TNet
 }
 
-// ParseTNet decodes exactly one tnetstring filling all of b.
+// ParseTNet decodes exactly one tnetstring filling all of b. It is strict
+// where the servers under test must be: plain decimal length prefixes,
+// exact booleans, string dict keys.
 func ParseTNet(b []byte) (TNet, error) {
 	v, rest, err := parseTNet(b, 0)
 	if err == nil && len(rest) != 0 {
@@ -156,6 +158,9 @@ func ParseTNet(b []byte) (TNet, error) {
 func parseTNet(b []byte, depth int) (TNet, []byte, error) {
 	if depth > 32 {
 		return TNet{}, nil, fmt.Errorf("%w: nested too deep", ErrMalformed)
+	}
+	if !canonicalLength(b) {
+		return TNet{}, nil, fmt.Errorf("%w: length prefix of %.12q is not plain decimal", ErrMalformed, b)
 	}
 	data, tag, rest, err := splitTNet(b)
 	if err != nil {
@@ -195,6 +200,16 @@ func parseTNet(b []byte, depth int) (TNet, []byte, error) {
 		return TNet{}, nil, fmt.Errorf("%w: type %q", ErrMalformed, tag)
 	}
 	return v, rest, nil
+}
+
+// canonicalLength reports whether b starts with a length prefix as servers
+// write it: decimal digits without sign or leading zero, then ':'.
+func canonicalLength(b []byte) bool {
+	i := 0
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	return i > 0 && i < len(b) && b[i] == ':' && (i == 1 || b[0] != '0')
 }
 
 // Get returns the value of key in a dict.
