@@ -321,3 +321,5 @@ func resp(status, body string, extra ...string) string {
 	b.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body)
 	return b.String()
 }
+
+func proxyRow(port int) *config.Proxy { return &config.Proxy{Addr: "127.0.0.1", Port: port} }

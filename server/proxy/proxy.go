@@ -166,7 +166,7 @@ type backendConn struct {
 	resp      http1.Response
 	chunks    http1.ChunkedScanner // response body
 	reqChunks http1.ChunkedScanner // request body
-	method    []byte // of the request in flight
+	method    []byte               // of the request in flight
 	idleSince time.Time
 	peek      [1]byte
 }

@@ -20,21 +20,22 @@ var relayResponses = map[string]struct {
 	resp  string
 	close bool
 }{
-	"/len":        {resp("200 OK", "hello", "Content-Type: text/plain"), false},
-	"/empty":      {resp("200 OK", ""), false},
-	"/chunked":    {chunkedResp, false},
-	"/until-eof":  {"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end", true},
-	"/close":      {resp("200 OK", "bye", "Connection: close"), true},
-	"/204":        {"HTTP/1.1 204 No Content\r\nX-A: b\r\n\r\n", false},
-	"/304":        {"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n", false},
-	"/head":       {"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", false},
-	"/continue":   {"HTTP/1.1 100 Continue\r\n\r\n" + resp("201 Created", "made"), false},
-	"/odd":        {"HTTP/1.1 200 OK\nserver:  raw  \ncontent-length: 2\n\nok", false},
-	"/bad":        {"HTTP/1.1 2xx Nope\r\n\r\n", true},
-	"/short":      {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", true},
-	"/badchunked": {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", true},
-	"/post":       {resp("200 OK", "got it"), false},
-	"/proxy/a":    {resp("200 OK", "A"), false},
+	"/len":           {resp("200 OK", "hello", "Content-Type: text/plain"), false},
+	"/empty":         {resp("200 OK", ""), false},
+	"/chunked":       {chunkedResp, false},
+	"/chunked-plain": {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n", false},
+	"/until-eof":     {"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end", true},
+	"/close":         {resp("200 OK", "bye", "Connection: close"), true},
+	"/204":           {"HTTP/1.1 204 No Content\r\nX-A: b\r\n\r\n", false},
+	"/304":           {"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n", false},
+	"/head":          {"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", false},
+	"/continue":      {"HTTP/1.1 100 Continue\r\n\r\n" + resp("201 Created", "made"), false},
+	"/odd":           {"HTTP/1.1 200 OK\nserver:  raw  \ncontent-length: 2\n\nok", false},
+	"/bad":           {"HTTP/1.1 2xx Nope\r\n\r\n", true},
+	"/short":         {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", true},
+	"/badchunked":    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", true},
+	"/post":          {resp("200 OK", "got it"), false},
+	"/proxy/a":       {resp("200 OK", "A"), false},
 }
 
 func relayBackend(t *testing.T) *backend {
