@@ -143,9 +143,18 @@ func appendUint(b []byte, v uint64) []byte {
 // fileCache maps a route prefix and request path to the metadata of the
 // file it resolved to, so a repeated request skips the realpath walk. It
 // holds at most max entries. An entry is only a hint: every use opens the
-// remembered name and checks the open file against it (fileMeta.fresh), so
+// remembered name and checks the open file against it (variant.fresh), so
 // a file that changed, moved or was replaced through a symlink is resolved
 // again, and the file sent is always the one that was found inside the base.
+// Siblings are checked the same way when one is sent, and their presence
+// through the directory's mtime (fileMeta.dir).
+//
+// Open descriptors are not kept between requests. Telling whether the name
+// still leads to the same file takes a stat(2) of the name either way, so a
+// kept descriptor would save only the open(2) and close(2); in exchange it
+// would have to be reference-counted against the requests sending from it,
+// would pin the disk space of deleted files until evicted, and would hold
+// up to max descriptors per Dir out of the server's limit.
 type fileCache struct {
 	mu      sync.RWMutex
 	entries map[string]*fileMeta

@@ -30,7 +30,8 @@ const cacheEntries = 256
 
 // Limits are the settings that shape a Dir. Zero numbers take the
 // defaults; the zero Limits is Mongrel2's behaviour, with the features it
-// lacks switched off.
+// lacks switched off. (The server switches them on unless its settings
+// dir.ranges and dir.precompressed are 0.)
 type Limits struct {
 	// SendBuffer is limits.dir_send_buffer: the block size for bodies that
 	// cannot go out with sendfile(2), and the largest response that is
@@ -174,6 +175,17 @@ func New(cfg *config.Dir, mime map[string]string, lim Limits) (*Dir, error) {
 // The error is non-nil only when writing to conn failed or a file changed
 // size while it was being sent; Result.Close is then set.
 //
+// With Limits.Precompressed, the representation is chosen first: the
+// sibling file.br or file.gz next to the resolved file when it is a
+// regular file reached without leaving the base and the request's
+// Accept-Encoding prefers its coding (see chooseCoding). The conditional
+// headers are then evaluated against the chosen representation's ETag and
+// mtime. With Limits.Ranges, a GET whose conditions pass and whose Range
+// is valid (and whose If-Range, if any, matches) gets a 206 or 416;
+// anything else gets the whole representation. Several ranges of a
+// precompressed sibling are answered with the whole sibling, since the
+// parts of a multipart body cannot carry a Content-Encoding.
+//
 // Deliberate differences from Mongrel2 1.12.2:
 //   - A resolved name must be the base or lie below base + "/"; Mongrel2
 //     also served sibling directories sharing the base's name as a prefix.
@@ -251,9 +263,9 @@ func (d *Dir) Serve(conn io.Writer, req *http1.Request, prefix string, now time.
 			keep.Status = 206
 			return d.sendRange(conn, s, f, v, s.ranges[0], now, keep)
 		case what == rangesPartial && v == &meta.variant:
-			// Several ranges of a precompressed sibling are not sent: the
-			// parts of a multipart body cannot carry a Content-Encoding,
-			// so the whole sibling goes out instead.
+			// Only the file itself is split into parts: a part cannot
+			// carry a Content-Encoding, so several ranges of a sibling
+			// get the whole sibling below.
 			keep.Status = 206
 			return d.sendMultipart(conn, s, f, meta, s.ranges[:n], now, keep)
 		}

@@ -11,6 +11,12 @@
 // with its bugs fixed where the fix is safe (see Serve). File bodies are
 // streamed, with sendfile(2) when the connection is a TCP socket.
 //
+// Two things Mongrel2 lacks can be switched on in Limits: Range requests
+// (206 with one range or a multipart/byteranges body, 416, If-Range), and
+// precompressed siblings (file.br and file.gz sent to clients that accept
+// the coding). With both off, the default of the zero Limits, a Dir answers
+// exactly as Mongrel2 1.12.2 does.
+//
 // The package sees a request only as the parsed head from protocol/http1 and
 // its Dir row from config; it knows nothing of connections, routing or the
 // access log beyond reporting what should be logged. It imports only the
