@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -403,4 +404,65 @@ func TestSiblingChanges(t *testing.T) {
 	if got := serve(); got != plain {
 		t.Fatalf("sibling symlinked out: %q", got)
 	}
+}
+
+// TestFeaturesWriteErrors fails the connection at points inside 206 and
+// 416 answers: Serve must report the error and ask for the connection to
+// be closed, without logging.
+func TestFeaturesWriteErrors(t *testing.T) {
+	root := makeFeatureTree(t)
+	d := newFeatureDir(t, root, Limits{Ranges: true, Precompressed: true})
+	for _, tc := range []struct {
+		name, raw string
+		n         int
+		status    int
+	}{
+		{"small range", get("/data.txt", "Range: bytes=0-4"), 10, 206},
+		{"big range header", get("/big.bin", "Range: bytes=500-"), 10, 206},
+		{"big range body", get("/big.bin", "Range: bytes=500-"), 50_000, 206},
+		{"416", get("/data.txt", "Range: bytes=50-"), 10, 416},
+		{"br", get("/enc/both.txt", "Accept-Encoding: br"), 10, 200},
+	} {
+		res, err := d.Serve(&failWriter{n: tc.n}, parseRequest(t, tc.raw), "/", testNow)
+		if err == nil || !res.Close || res.Log || res.Status != tc.status {
+			t.Errorf("%s: %+v %v", tc.name, res, err)
+		}
+	}
+	// A multipart body is written in several pieces: fail at every byte.
+	raw := get("/data.txt", "Range: bytes=0-1,6-7")
+	var full bytes.Buffer
+	if _, err := d.Serve(&full, parseRequest(t, raw), "/", testNow); err != nil {
+		t.Fatal(err)
+	}
+	for n := range full.Len() {
+		res, err := d.Serve(&failWriter{n: n}, parseRequest(t, raw), "/", testNow)
+		if err == nil || !res.Close || res.Log || res.Status != 206 {
+			t.Fatalf("multipart failing after %d of %d bytes: %+v %v", n, full.Len(), res, err)
+		}
+	}
+}
+
+// TestConcurrentFeatures serves the range and precompressed cases from
+// many goroutines at once (run with -race).
+func TestConcurrentFeatures(t *testing.T) {
+	root := makeFeatureTree(t)
+	d := newFeatureDir(t, root, Limits{Ranges: true, Precompressed: true})
+	cases := append(rangeCases(), precompressedCases()...)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 2 * len(cases) {
+				tc := cases[(k+g*7)%len(cases)]
+				var out bytes.Buffer
+				res, err := d.Serve(&out, parseRequest(t, tc.raw), "/", testNow)
+				if err != nil || string(normalizeBoundary(out.Bytes())) != tc.want || res != tc.result {
+					t.Errorf("%s: %+v %v", tc.name, res, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
