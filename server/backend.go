@@ -36,9 +36,10 @@ type backend struct {
 	uuid  []byte
 	log   *slog.Logger
 
-	queue chan *[]byte // encoded messages for the PUSH owner
-	stop  chan struct{}
-	done  sync.WaitGroup
+	queue    chan *[]byte // encoded messages for the PUSH owner
+	stop     chan struct{}
+	stopOnce sync.Once
+	done     sync.WaitGroup
 
 	// failed is set once binding gave up; routes to the handler then answer
 	// 404, as Mongrel2 does for a handler whose task has died.
@@ -349,9 +350,10 @@ func (b *backend) dispatchExtended(r *m2.Reply) {
 	}
 }
 
-// shutdown stops both socket owners and waits for them.
+// shutdown stops both socket owners and waits for them. It may be called
+// more than once.
 func (b *backend) shutdown() {
-	close(b.stop)
+	b.stopOnce.Do(func() { close(b.stop) })
 	b.done.Wait()
 }
 

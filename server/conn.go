@@ -167,8 +167,12 @@ func (c *conn) serve() {
 		return
 	}
 	for {
-		rt := c.srv.rt.Load()
-		if !c.readHead(rt) || !c.handle(rt) {
+		if !c.readHead(c.srv.rt.Load()) {
+			return
+		}
+		// Load the config again: the head may have waited through a
+		// reload, and the request must follow the config now in force.
+		if !c.handle(c.srv.rt.Load()) {
 			return
 		}
 		c.touch()

@@ -51,7 +51,8 @@ type Server struct {
 	reloadMu  sync.Mutex     // one reload at a time
 	mu        sync.Mutex     // guards the fields below
 	listeners []net.Listener
-	backends  []*backend // every started backend, live or retiring
+	backends  []*backend              // every started backend, live or retiring
+	retiring  map[backendKey]*backend // removed by a reload, still bound; guarded by reloadMu
 	control   *controlPort
 	deferred  []*backend // created, not started (Options.DeferHandlers)
 	stopping  bool
@@ -159,6 +160,18 @@ func (s *Server) Reload(snap *config.Snapshot) error {
 		s.countReload("rejected")
 		return fmt.Errorf("server: reload: %w", err)
 	}
+	// Handlers removed by an earlier reload and wanted again keep the
+	// sockets they still hold.
+	for key, b := range rt.backends {
+		if s.retiring[key] == b {
+			delete(s.retiring, key)
+		}
+	}
+	for _, b := range replaced {
+		if s.retiring[backendKey{b.cfg.SendSpec, b.cfg.RecvSpec}] == b {
+			delete(s.retiring, backendKey{b.cfg.SendSpec, b.cfg.RecvSpec})
+		}
+	}
 	s.countReload("ok")
 	if a, b := old.snap.Server, snap.Server; a.BindAddr != b.BindAddr || a.Port != b.Port || a.UseSSL != b.UseSSL || a.Chroot != b.Chroot {
 		s.log.Warn("reload: bind_addr, port, use_ssl and chroot changes need a restart", "bind_addr", b.BindAddr, "port", b.Port)
@@ -220,13 +233,18 @@ func (s *Server) buildRuntime(snap *config.Snapshot, old *runtime) (rt *runtime,
 			return b
 		}
 		var b *backend
+		var ob *backend
 		if old != nil {
-			if ob := old.backends[key]; ob != nil {
-				if sameSockets(ob.cfg, h) {
-					b = ob
-				} else {
-					replaced = append(replaced, ob)
-				}
+			ob = old.backends[key]
+		}
+		if ob == nil {
+			ob = s.retiring[key] // removed by an earlier reload, sockets still bound
+		}
+		if ob != nil {
+			if sameSockets(ob.cfg, h) {
+				b = ob
+			} else {
+				replaced = append(replaced, ob)
 			}
 		}
 		if b == nil {
@@ -307,14 +325,25 @@ func (s *Server) stopBackend(b *backend) {
 }
 
 // retire stops a backend a reload removed, after the grace period or at
-// Close, whichever comes first.
+// Close, whichever comes first, unless a later reload takes it back. The
+// caller holds reloadMu.
 func (s *Server) retire(b *backend) {
+	key := backendKey{b.cfg.SendSpec, b.cfg.RecvSpec}
+	if s.retiring == nil {
+		s.retiring = map[backendKey]*backend{}
+	}
+	s.retiring[key] = b
 	s.retireWG.Add(1)
 	go func() {
 		defer s.retireWG.Done()
 		select {
 		case <-time.After(retireGrace):
-			s.stopBackend(b)
+			s.reloadMu.Lock()
+			defer s.reloadMu.Unlock()
+			if s.retiring[key] == b { // not taken back by a reload meanwhile
+				delete(s.retiring, key)
+				s.stopBackend(b)
+			}
 		case <-s.done:
 			// Close stops every backend still listed.
 		}

@@ -53,12 +53,16 @@ func (f *frontConn) Write(p []byte) (int, error) {
 func (f *frontConn) CloseWrite() error { return f.nc.(*net.TCPConn).CloseWrite() }
 
 // front is a loopback listener that parses requests one at a time and
-// hands each to a Proxy, as the server's connection loop does.
+// hands each to a Proxy, as the server's connection loop does. Every
+// Serve outcome is sent on done.
 type front struct {
-	addr    string
-	mu      sync.Mutex
-	results []Result
-	errs    []error
+	addr string
+	done chan served
+}
+
+type served struct {
+	res Result
+	err error
 }
 
 func startFront(t *testing.T, p *Proxy) *front {
@@ -67,7 +71,7 @@ func startFront(t *testing.T, p *Proxy) *front {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fr := &front{addr: ln.Addr().String()}
+	fr := &front{addr: ln.Addr().String(), done: make(chan served, 100)}
 	var wg sync.WaitGroup
 	t.Cleanup(func() {
 		ln.Close()
@@ -115,15 +119,11 @@ func (fr *front) serve(c *frontConn, p *Proxy) {
 		head := c.buf[c.r : c.r+n]
 		c.r += n
 		res, err := p.Serve(c, &req, head)
-		fr.mu.Lock()
-		fr.results = append(fr.results, res)
-		fr.errs = append(fr.errs, err)
-		fr.mu.Unlock()
-		if errors.Is(err, ErrBackendDown) {
-			if res.Written != 0 {
-				panic("ErrBackendDown after writing to the client")
-			}
+		if errors.Is(err, ErrBackendDown) && res.Written == 0 {
 			c.Write([]byte(canned502))
+		}
+		fr.done <- served{res, err}
+		if errors.Is(err, ErrBackendDown) {
 			return
 		}
 		if err != nil || res.Close {
@@ -132,13 +132,14 @@ func (fr *front) serve(c *frontConn, p *Proxy) {
 	}
 }
 
+// last waits for the outcome of the next request served.
 func (fr *front) last() (Result, error) {
-	fr.mu.Lock()
-	defer fr.mu.Unlock()
-	if len(fr.results) == 0 {
+	select {
+	case s := <-fr.done:
+		return s.res, s.err
+	case <-time.After(5 * time.Second):
 		return Result{}, errors.New("no request served")
 	}
-	return fr.results[len(fr.results)-1], fr.errs[len(fr.errs)-1]
 }
 
 // backend is a raw HTTP/1.1 backend that records every request it gets,

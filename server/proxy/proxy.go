@@ -168,7 +168,24 @@ type backendConn struct {
 	reqChunks http1.ChunkedScanner // request body
 	method    []byte               // of the request in flight
 	idleSince time.Time
+	x         exchange // the request in flight; kept to save an allocation
+
+	// For the liveness check, made once per connection.
+	raw       syscall.RawConn
+	peekFn    func(fd uintptr) bool
+	peekAlive bool
 	peek      [1]byte
+}
+
+func newBackendConn(nc net.Conn, size int) *backendConn {
+	bc := &backendConn{nc: nc, buf: make([]byte, size)}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			bc.raw = raw
+			bc.peekFn = bc.peekOnce
+		}
+	}
+	return bc
 }
 
 func (p *Proxy) dial() (*backendConn, error) {
@@ -178,7 +195,7 @@ func (p *Proxy) dial() (*backendConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("proxy: connect %s: %w: %w", p.addr, ErrBackendDown, err)
 	}
-	return &backendConn{nc: nc, buf: make([]byte, p.opt.BufferSize)}, nil
+	return newBackendConn(nc, p.opt.BufferSize), nil
 }
 
 // get returns a live pooled connection, or a new one.
@@ -222,21 +239,20 @@ func (p *Proxy) put(bc *backendConn) {
 // nothing: a backend that closed it, or wrote to it unasked, makes it
 // unusable. The check peeks without blocking.
 func (bc *backendConn) alive() bool {
-	sc, ok := bc.nc.(syscall.Conn)
-	if !ok {
+	if bc.raw == nil {
 		return true
 	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	alive := true
-	err = rc.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), bc.peek[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		alive = n < 0 && (err == syscall.EAGAIN || err == syscall.EWOULDBLOCK)
-		return true // never wait
-	})
-	return err == nil && alive
+	bc.peekAlive = false
+	err := bc.raw.Read(bc.peekFn)
+	return err == nil && bc.peekAlive
+}
+
+// peekOnce is the raw read callback of alive: a non-blocking peek that
+// finds nothing to read means open and quiet.
+func (bc *backendConn) peekOnce(fd uintptr) bool {
+	n, _, err := syscall.Recvfrom(int(fd), bc.peek[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	bc.peekAlive = n < 0 && (err == syscall.EAGAIN || err == syscall.EWOULDBLOCK)
+	return true // never wait for readiness
 }
 
 // Serve forwards one request to the backend and relays the response to the
@@ -263,9 +279,11 @@ func (p *Proxy) Serve(c Client, req *http1.Request, head []byte) (Result, error)
 		return Result{Size: -1, Close: true}, err
 	}
 	for {
-		x := exchange{p: p, bc: bc, c: c, req: req, res: Result{Size: -1}}
+		x := &bc.x
+		*x = exchange{p: p, bc: bc, c: c, req: req, res: Result{Size: -1}}
 		err = x.run(head)
 		if x.retry && reused {
+			*x = exchange{}
 			bc.nc.Close()
 			if bc, err = p.dial(); err != nil {
 				return Result{Size: -1, Close: true}, err
@@ -273,15 +291,17 @@ func (p *Proxy) Serve(c Client, req *http1.Request, head []byte) (Result, error)
 			reused = false
 			continue
 		}
-		if err != nil || x.res.Close || !x.reusable || req.CloseWanted || p.opt.MaxIdlePerBackend < 0 {
-			bc.nc.Close()
-		} else {
+		res, keep := x.res, x.reusable && !x.res.Close && err == nil
+		*x = exchange{} // drop the references to the client before pooling
+		if keep && !req.CloseWanted && p.opt.MaxIdlePerBackend > 0 {
 			p.put(bc)
+		} else {
+			bc.nc.Close()
 		}
 		if err != nil {
-			x.res.Close = true
+			res.Close = true
 		}
-		return x.res, err
+		return res, err
 	}
 }
 

@@ -103,7 +103,6 @@ func TestRelay(t *testing.T) {
 			if len(reqs) != before+1 || reqs[before] != tc.req {
 				t.Errorf("backend got %q, want %q", reqs[before:], tc.req)
 			}
-			time.Sleep(20 * time.Millisecond) // the front records the result after writing
 			res, err := fr.last()
 			if res.Status != tc.status || res.Size != tc.size || (err != nil) != tc.err {
 				t.Errorf("result %+v, %v; want status %d size %d error %v", res, err, tc.status, tc.size, tc.err)
@@ -292,7 +291,6 @@ func TestUpgradeTunnel(t *testing.T) {
 	if got := <-backendDone; got != upgradeReq+"|\x81\x83abcdxyz" {
 		t.Errorf("backend got %q", got)
 	}
-	time.Sleep(20 * time.Millisecond)
 	res, err := fr.last()
 	if err != nil || !res.Upgraded || !res.Close || res.Status != 101 {
 		t.Errorf("Serve = %+v, %v", res, err)

@@ -103,6 +103,12 @@ type fileMeta struct {
 	// a sibling that appeared or went away.
 	dir     os.FileInfo
 	dirName string
+	// dirSettled is true when the directory's mtime was over a second old
+	// when the entry was built. File systems keep coarse clocks: a sibling
+	// created within the same tick as the change before it leaves the
+	// mtime as it was, so a younger mtime proves nothing and the entry is
+	// not reused.
+	dirSettled bool
 	// stale is set when a sibling no longer matches what was remembered;
 	// the next request resolves the path again.
 	stale atomic.Bool

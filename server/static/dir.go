@@ -580,6 +580,7 @@ func (d *Dir) newMeta(realbase, name string, st os.FileInfo) *fileMeta {
 		// changes its mtime and so is noticed on the next request.
 		if dst, err := os.Stat(m.dirName); err == nil {
 			m.dir = dst
+			m.dirSettled = time.Since(dst.ModTime()) > time.Second
 			m.br = d.findSibling(realbase, name, ".br", "br", m.ctype)
 			m.gz = d.findSibling(realbase, name, ".gz", "gzip", m.ctype)
 		}
@@ -611,7 +612,7 @@ func (d *Dir) siblingsUnchanged(m *fileMeta) bool {
 	if !d.precompress {
 		return true
 	}
-	if m.dir == nil {
+	if m.dir == nil || !m.dirSettled {
 		return false
 	}
 	st, err := os.Stat(m.dirName)

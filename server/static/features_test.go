@@ -62,7 +62,23 @@ func makeFeatureTree(t testing.TB) string {
 			t.Fatal(err)
 		}
 	}
+	settleDirs(t, root)
 	return root
+}
+
+// settleDirs dates every directory below root back to fileTime, so that a
+// Dir trusts their mtimes at once (fileMeta.dirSettled).
+func settleDirs(t testing.TB, root string) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(p string, e os.DirEntry, err error) error {
+		if err != nil || !e.IsDir() {
+			return err
+		}
+		return os.Chtimes(p, fileTime, fileTime)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func newFeatureDir(t testing.TB, root string, lim Limits) *Dir {
@@ -373,13 +389,27 @@ func TestSiblingChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	cached := func() *fileMeta {
+		d.cache.mu.RLock()
+		defer d.cache.mu.RUnlock()
+		return d.cache.entries["/\x00/enc/plain.txt"]
+	}
 	if got := serve(); got != plain {
 		t.Fatalf("before: %q", got)
+	}
+	if m := cached(); m == nil || serve() != plain || cached() != m {
+		t.Fatal("the entry of a file in a settled directory is not reused")
 	}
 	write("plain.txt.br", "new")
 	if got := serve(); got != brWith("new") {
 		t.Fatalf("sibling added: %q", got)
 	}
+	// The directory changed just now: its entry is built again on every
+	// request until its mtime is a second old.
+	if m := cached(); m == nil || m.dirSettled || serve() != brWith("new") || cached() == m {
+		t.Fatal("the entry of a file in a directory changed just now is reused")
+	}
+	settleDirs(t, root)
 	// Rewritten in place: the directory does not change, the sibling
 	// does. The answer may be the file itself once, never the old bytes.
 	write("plain.txt.br", "newer!")
@@ -397,6 +427,7 @@ func TestSiblingChanges(t *testing.T) {
 	if got := serve(); got != plain {
 		t.Fatalf("sibling removed: %q", got)
 	}
+	settleDirs(t, root)
 	// Replaced by a symlink out of the base.
 	if err := os.Symlink("../../outside/o.br", filepath.Join(dir, "plain.txt.br")); err != nil {
 		t.Fatal(err)
