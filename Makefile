@@ -7,7 +7,7 @@ CMDS     := mongrel2 m2sh
 DEMO_DIR := demo/run
 PKGS     := ./...
 
-.PHONY: all build deps test-deps test test-short vet fmt-check fuzz bench demo clean
+.PHONY: all build deps test-deps test test-short vet fmt-check fuzz bench bench-compare demo clean
 
 all: build
 
@@ -19,7 +19,7 @@ test-deps:
 
 build: deps
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/ ./cmd/mongrel2 ./cmd/m2sh ./handlers/examples/hello ./handlers/examples/chat
+	$(GO) build -o $(BIN)/ ./cmd/mongrel2 ./cmd/m2sh ./cmd/m2bench ./cmd/diprocd ./handlers/examples/hello ./handlers/examples/chat
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -47,6 +47,11 @@ fuzz: deps
 # Micro-benchmarks of the hot path, with allocations.
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./protocol/... ./config/... ./server/...
+
+# Bareku against Debian's mongrel2 under m2bench compare (about 4 minutes):
+# keep-alive c=50 and c=256, one connection per request, c=1 latency.
+bench-compare: test-deps
+	benchmarks/compare.sh 3 10
 
 demo: build
 	@scripts/demo.sh
