@@ -410,12 +410,14 @@ func TestSiblingChanges(t *testing.T) {
 		t.Fatal("the entry of a file in a directory changed just now is reused")
 	}
 	settleDirs(t, root)
+	if got := serve(); got != brWith("new") || !cached().dirSettled {
+		t.Fatalf("settled again: %q", got)
+	}
 	// Rewritten in place: the directory does not change, the sibling
-	// does. The answer may be the file itself once, never the old bytes.
+	// does. The request that notices sends the file itself, the next one
+	// the new sibling.
 	write("plain.txt.br", "newer!")
-	os.Chtimes(filepath.Join(dir, "plain.txt.br"), fileTime, fileTime.Add(time.Millisecond))
-	got := serve()
-	if !strings.HasSuffix(got, "no siblings\n") && got != brWith("newer!") {
+	if got := serve(); got != strings.Replace(plain, "\r\nServer", "\r\n"+vary+"\r\nServer", 1) {
 		t.Fatalf("sibling rewritten: %q", got)
 	}
 	if got := serve(); got != brWith("newer!") {
