@@ -121,3 +121,23 @@ func TestChunkedScanAllocs(t *testing.T) {
 		t.Errorf("Scan allocates %v times", a)
 	}
 }
+
+func BenchmarkChunkedScan(b *testing.B) {
+	// 64 chunks of 1 KiB and a trailer, as a streaming backend sends them.
+	var in []byte
+	for range 64 {
+		in = append(in, "400\r\n"...)
+		in = append(in, strings.Repeat("x", 1024)...)
+		in = append(in, "\r\n"...)
+	}
+	in = append(in, "0\r\nX-Sum: 1\r\n\r\n"...)
+	var s ChunkedScanner
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Reset()
+		if n, err := s.Scan(in); n != len(in) || err != nil || !s.Done() {
+			b.Fatal(n, err)
+		}
+	}
+}

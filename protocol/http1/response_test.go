@@ -166,3 +166,16 @@ func headEnd(in string) int {
 	}
 	return strings.Index(in, "\n\n") + 2
 }
+
+func BenchmarkResponseParse(b *testing.B) {
+	in := []byte(capGoChunked)
+	method := []byte("GET")
+	var r Response
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if n, err := r.Parse(in, method); n == 0 || err != nil {
+			b.Fatal(n, err)
+		}
+	}
+}
