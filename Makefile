@@ -30,7 +30,7 @@ vet: deps
 # The whole suite: unit tests, fuzz seeds, and integration tests that run
 # Debian's mongrel2 beside ours.
 test: test-deps fmt-check vet
-	$(GO) test -count=1 -timeout 12m $(PKGS)
+	$(GO) test -count=1 -p 1 -timeout 14m $(PKGS)
 
 test-short: deps
 	$(GO) test -short -count=1 $(PKGS)
