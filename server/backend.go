@@ -39,7 +39,15 @@ type backend struct {
 	queue    chan *[]byte // encoded messages for the PUSH owner
 	stop     chan struct{}
 	stopOnce sync.Once
-	done     sync.WaitGroup
+
+	// The fast path: a connection may send on the PUSH socket itself,
+	// under pushMu, when nothing is queued (queued counts messages handed
+	// to the queue and not yet sent), so per-connection order holds.
+	pushMu    sync.Mutex
+	pushSock  *zmq.Socket // guarded by pushMu
+	pushReady atomic.Bool
+	queued    atomic.Int64
+	done      sync.WaitGroup
 
 	// failed is set once binding gave up; routes to the handler then answer
 	// 404, as Mongrel2 does for a handler whose task has died.
@@ -154,7 +162,17 @@ func (b *backend) sendLoop(ctx *zmq.Context, push *zmq.Socket) {
 		b.discardQueue()
 		return
 	}
-	defer push.Close()
+	b.pushMu.Lock()
+	b.pushSock = push
+	b.pushReady.Store(true)
+	b.pushMu.Unlock()
+	defer func() {
+		b.pushMu.Lock()
+		b.pushReady.Store(false)
+		b.pushSock = nil
+		push.Close()
+		b.pushMu.Unlock()
+	}()
 	for {
 		select {
 		case <-b.stop:
@@ -167,7 +185,12 @@ func (b *backend) sendLoop(ctx *zmq.Context, push *zmq.Socket) {
 }
 
 func (b *backend) push(s *zmq.Socket, m *[]byte) {
-	defer putBuffer(m)
+	b.pushMu.Lock()
+	defer func() {
+		b.queued.Add(-1)
+		b.pushMu.Unlock()
+		putBuffer(m)
+	}()
 	for {
 		err := s.Send(*m)
 		if err == nil {
@@ -193,11 +216,14 @@ func (b *backend) drain(s *zmq.Socket) {
 	for time.Now().Before(deadline) {
 		select {
 		case m := <-b.queue:
-			if err := s.Send(*m); err != nil && !errors.Is(err, zmq.ErrTimeout) {
-				putBuffer(m)
+			b.pushMu.Lock()
+			err := s.Send(*m)
+			b.queued.Add(-1)
+			b.pushMu.Unlock()
+			putBuffer(m)
+			if err != nil && !errors.Is(err, zmq.ErrTimeout) {
 				return
 			}
-			putBuffer(m)
 		default:
 			return
 		}
@@ -208,6 +234,7 @@ func (b *backend) discardQueue() {
 	for {
 		select {
 		case m := <-b.queue:
+			b.queued.Add(-1)
 			putBuffer(m)
 		case <-b.stop:
 			return
@@ -215,13 +242,28 @@ func (b *backend) discardQueue() {
 	}
 }
 
-// send queues an encoded message, blocking while the queue is full. It
-// returns false when the server is stopping.
+// send hands an encoded message to the handler: directly when the PUSH
+// socket takes it at once and nothing is queued before it, else through the
+// queue, blocking while the queue is full. It returns false when the server
+// is stopping.
 func (b *backend) send(m *[]byte) bool {
+	if b.pushReady.Load() && b.queued.Load() == 0 && b.pushMu.TryLock() {
+		sent := false
+		if b.queued.Load() == 0 && b.pushSock != nil {
+			sent = b.pushSock.SendNoWait(*m) == nil
+		}
+		b.pushMu.Unlock()
+		if sent {
+			putBuffer(m)
+			return true
+		}
+	}
+	b.queued.Add(1)
 	select {
 	case b.queue <- m:
 		return true
 	case <-b.stop:
+		b.queued.Add(-1)
 		putBuffer(m)
 		return false
 	}
@@ -231,9 +273,11 @@ func (b *backend) send(m *[]byte) bool {
 // events are sent from the reply dispatcher and the reaper, which must not
 // stall behind a slow handler.
 func (b *backend) sendEvent(m *[]byte) {
+	b.queued.Add(1)
 	select {
 	case b.queue <- m:
 	default:
+		b.queued.Add(-1)
 		go b.send(m)
 	}
 }

@@ -206,3 +206,11 @@ func mapErr(err error) error {
 	}
 	return fmt.Errorf("zmq: %w", err)
 }
+
+// SendNoWait sends one message if libzmq can queue it at once; otherwise
+// (no connected peer, or the high-water mark reached) it returns ErrTimeout
+// without blocking.
+func (s *Socket) SendNoWait(data []byte) error {
+	_, err := s.s.SendBytes(data, zmq4.DONTWAIT)
+	return mapErr(err)
+}

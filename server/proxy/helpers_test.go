@@ -122,6 +122,9 @@ func (fr *front) serve(c *frontConn, p *Proxy) {
 		if errors.Is(err, ErrBackendDown) && res.Written == 0 {
 			c.Write([]byte(canned502))
 		}
+		if err != nil && debugFront {
+			println("serve error:", err.Error())
+		}
 		fr.done <- served{res, err}
 		if errors.Is(err, ErrBackendDown) {
 			return
@@ -324,3 +327,5 @@ func resp(status, body string, extra ...string) string {
 }
 
 func proxyRow(port int) *config.Proxy { return &config.Proxy{Addr: "127.0.0.1", Port: port} }
+
+const debugFront = true
