@@ -268,7 +268,8 @@ func (s *Server) buildRuntime(snap *config.Snapshot, old *runtime) (rt *runtime,
 			case r.Dir != nil:
 				d := dirs[r.Dir]
 				if d == nil {
-					d, err = static.New(r.Dir, snap.MIME, static.Limits{SendBuffer: st.DirSendBuffer, MaxPath: st.DirMaxPath})
+					d, err = static.New(r.Dir, snap.MIME, static.Limits{SendBuffer: st.DirSendBuffer, MaxPath: st.DirMaxPath,
+						Ranges: atoi(st.Raw["dir.ranges"]) != 0, Precompressed: atoi(st.Raw["dir.precompressed"]) != 0})
 					if err != nil {
 						return nil, nil, nil, fmt.Errorf("server: route %q: %w", r.Path, err)
 					}
