@@ -94,7 +94,11 @@ func TestBinaryUpgradeUnderLoad(t *testing.T) {
 	}
 	time.Sleep(time.Second)
 	before := ok.Load()
-	const upgrades = 3
+	upgrades, pause := 3, 500*time.Millisecond
+	if os.Getenv("BAREKU_INTEGRATION_LONG") != "" { // the 20 s run of the issue
+		upgrades, pause = 10, 1800*time.Millisecond
+	}
+	start := time.Now()
 	pid := s.Pid()
 	for range upgrades {
 		if err := syscall.Kill(pid, syscall.SIGUSR2); err != nil {
@@ -114,7 +118,7 @@ func TestBinaryUpgradeUnderLoad(t *testing.T) {
 			t.Fatalf("no new pid after upgrading %d\n%s", pid, s.ErrorLog())
 		}
 		pid = next
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(pause)
 	}
 	time.Sleep(1500 * time.Millisecond)
 	close(stop)
@@ -126,8 +130,8 @@ func TestBinaryUpgradeUnderLoad(t *testing.T) {
 	c := s.Dial(t)
 	c.Write("GET /handler HTTP/1.1\r\nHost: localhost\r\n\r\n")
 	expectOpen(t, "after the upgrade", c.Read(harness.UntilBytes(len(okResponse))), okResponse)
-	t.Logf("%d requests (%d before the first upgrade), %d upgrades, %d failed, %d clients kept their connections",
-		ok.Load(), before, upgrades, failed.Load(), clients)
+	t.Logf("%d requests (%d before the first upgrade), %d upgrades in %v, %d failed, %d clients kept their connections",
+		ok.Load(), before, upgrades, time.Since(start).Round(time.Millisecond), failed.Load(), clients)
 	if failed.Load() != 0 || ok.Load() <= before {
 		t.Fatalf("failed=%d ok=%d before=%d\n%s", failed.Load(), ok.Load(), before, s.ErrorLog())
 	}
