@@ -7,7 +7,7 @@ CMDS     := mongrel2 m2sh
 DEMO_DIR := demo/run
 PKGS     := ./...
 
-.PHONY: all build deps test-deps test test-short vet fmt-check fuzz bench bench-compare demo clean
+.PHONY: all build deps test-deps test test-short vet fmt-check fuzz bench bench-compare test-long demo clean
 
 all: build
 
@@ -31,6 +31,10 @@ vet: deps
 # Debian's mongrel2 beside ours.
 test: test-deps fmt-check vet
 	$(GO) test -count=1 -p 1 -timeout 14m $(PKGS)
+
+# The 20-second load runs: reload and binary upgrade under load.
+test-long: test-deps
+	BAREKU_INTEGRATION_LONG=1 $(GO) test -count=1 -v -run 'UnderLoad' ./integration/
 
 test-short: deps
 	$(GO) test -short -count=1 $(PKGS)
