@@ -53,8 +53,8 @@ func (f *frontConn) Write(p []byte) (int, error) {
 func (f *frontConn) CloseWrite() error { return f.nc.(*net.TCPConn).CloseWrite() }
 
 // front is a loopback listener that parses requests one at a time and
-// hands each to a Proxy, as the server's connection loop does. Every
-// Serve outcome is sent on done.
+// hands each to a Proxy, as the server's connection loop does. Serve
+// outcomes are sent on done while it has room.
 type front struct {
 	addr string
 	done chan served
@@ -122,10 +122,10 @@ func (fr *front) serve(c *frontConn, p *Proxy) {
 		if errors.Is(err, ErrBackendDown) && res.Written == 0 {
 			c.Write([]byte(canned502))
 		}
-		if err != nil && debugFront {
-			println("serve error:", err.Error())
+		select {
+		case fr.done <- served{res, err}:
+		default: // tests that make many requests do not look
 		}
-		fr.done <- served{res, err}
 		if errors.Is(err, ErrBackendDown) {
 			return
 		}
@@ -327,5 +327,3 @@ func resp(status, body string, extra ...string) string {
 }
 
 func proxyRow(port int) *config.Proxy { return &config.Proxy{Addr: "127.0.0.1", Port: port} }
-
-const debugFront = true
