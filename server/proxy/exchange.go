@@ -296,6 +296,9 @@ func (x *exchange) tunnel() error {
 		return err
 	}
 	bc.r, bc.w = 0, 0
+	if tc, ok := x.c.(interface{ Tunnel() }); ok {
+		tc.Tunnel()
+	}
 
 	up := make(chan error, 1)
 	go func() { up <- x.clientToBackend() }()

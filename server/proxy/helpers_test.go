@@ -22,10 +22,13 @@ const canned502 = "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConne
 // way the server's connection does: one buffer, heads parsed in place,
 // body bytes handed out through Next and Consume.
 type frontConn struct {
-	nc   net.Conn
-	buf  []byte
-	r, w int
+	nc      net.Conn
+	buf     []byte
+	r, w    int
+	tunnels *atomic.Int32 // Tunnel calls
 }
+
+func (f *frontConn) Tunnel() { f.tunnels.Add(1) }
 
 func (f *frontConn) Next() ([]byte, error) {
 	if f.r == f.w {
@@ -56,8 +59,9 @@ func (f *frontConn) CloseWrite() error { return f.nc.(*net.TCPConn).CloseWrite()
 // hands each to a Proxy, as the server's connection loop does. Serve
 // outcomes are sent on done while it has room.
 type front struct {
-	addr string
-	done chan served
+	addr    string
+	done    chan served
+	tunnels atomic.Int32
 }
 
 type served struct {
@@ -89,7 +93,7 @@ func startFront(t *testing.T, p *Proxy) *front {
 			go func() {
 				defer wg.Done()
 				defer nc.Close()
-				fr.serve(&frontConn{nc: nc, buf: make([]byte, 4096)}, p)
+				fr.serve(&frontConn{nc: nc, buf: make([]byte, 4096), tunnels: &fr.tunnels}, p)
 			}()
 		}
 	}()

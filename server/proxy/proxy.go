@@ -103,8 +103,12 @@ func (o *Options) setDefaults() {
 // body (and, for an upgrade, everything after it), so a pipelined request
 // after the body stays unconsumed.
 //
-// A Client that also has a CloseWrite() error method gets a half-close
-// when the backend ends an upgraded tunnel.
+// Two optional methods serve upgrades. Tunnel(), if the Client has it, is
+// called once after the 101 response is written and before the tunnel
+// starts reading: from then on Next should wait as long as an idle
+// websocket may (the per-read body deadline no longer fits). CloseWrite()
+// error, if present, half-closes the client when the backend ends the
+// tunnel.
 type Client interface {
 	io.Writer
 	Next() ([]byte, error)

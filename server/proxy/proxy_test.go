@@ -295,6 +295,9 @@ func TestUpgradeTunnel(t *testing.T) {
 	if err != nil || !res.Upgraded || !res.Close || res.Status != 101 {
 		t.Errorf("Serve = %+v, %v", res, err)
 	}
+	if n := fr.tunnels.Load(); n != 1 {
+		t.Errorf("Tunnel called %d times", n)
+	}
 }
 
 func TestIsUpgrade(t *testing.T) {
@@ -331,5 +334,8 @@ func TestNon101ToUpgrade(t *testing.T) {
 	got, closed := exchangeRaw(t, fr.addr, in+in, 2*len(want))
 	if got != want+want || closed {
 		t.Errorf("got %q closed %v", got, closed)
+	}
+	if n := fr.tunnels.Load(); n != 0 {
+		t.Errorf("Tunnel called %d times", n)
 	}
 }
