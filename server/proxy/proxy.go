@@ -264,15 +264,16 @@ func (bc *backendConn) peekOnce(fd uintptr) bool {
 // is read from c (Content-Length bytes, or a chunked body through its
 // trailers, forwarded verbatim).
 //
-// If no backend connection can be made the error matches ErrBackendDown
-// and nothing was written to c. Any other error means the exchange failed
+// If no backend connection can be made, or the request head cannot be
+// sent on a new one, the error matches ErrBackendDown and nothing was
+// written to c. Any other error means the exchange failed
 // part way; Result.Written says whether the client already got bytes, and
 // Result.Close is set. Without an error, Result.Close says whether the
 // client connection must be closed (the backend closed, or asked to).
 //
-// Serve reads req and head only before it forwards the body, so the
-// client's Next may reuse their memory. The body length and framing are
-// read from req before that too.
+// Serve uses head and the byte slices of req only before it forwards the
+// body, so the client's Next may reuse their memory; the Request value
+// itself must stay unchanged until Serve returns.
 //
 // A pooled connection that turns out to be dead before any response byte
 // arrives is replaced by a new one and the request sent again, when that is
