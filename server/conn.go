@@ -88,7 +88,10 @@ type conn struct {
 	extra        []m2.Header
 	flags        []byte
 	enc          m2.Encoder
-	ws           *wsState  // set once the connection is a websocket
+	ws           *wsState // set once the connection is a websocket
+	pc           proxyClient
+	scratch      []byte    // a rewritten proxy head
+	logLine      []byte    // method, path and version kept across a proxied exchange
 	readDeadline time.Time // the connection's own read deadline (zero: none)
 
 	// pending counts requests sent to a handler since its last reply; a
@@ -258,9 +261,6 @@ func (c *conn) handle(rt *runtime) bool {
 	c.r += c.headLen
 	c.requests++
 	upgrade := req.Kind == http1.KindHTTP && isWebSocketUpgrade(req)
-	if upgrade && c.requests > 1 {
-		return false // Mongrel2 only upgrades the first request: silent close
-	}
 	if req.Kind == http1.KindJSON && route.Match(pingPattern, c.buf[c.r-c.headLen:c.r]) {
 		return true // a JSON ping only keeps the connection alive (spec §2.7)
 	}
@@ -289,6 +289,10 @@ func (c *conn) handle(rt *runtime) bool {
 		return false // the null filter drops handler and proxy requests silently
 	}
 	switch {
+	case t.proxy != nil && req.Kind == http1.KindHTTP:
+		return c.toProxy(rt, host, rte) // upgrades included: the backend decides
+	case upgrade && c.requests > 1:
+		return false // Mongrel2 only upgrades the first request: silent close
 	case upgrade && t.backend == nil:
 		return false // websockets only go to handlers: silent close
 	case upgrade:

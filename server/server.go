@@ -14,6 +14,7 @@ import (
 	"github.com/bareku/bareku/config/route"
 	"github.com/bareku/bareku/protocol/http1"
 	"github.com/bareku/bareku/protocol/zmq"
+	"github.com/bareku/bareku/server/proxy"
 	"github.com/bareku/bareku/server/static"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -71,6 +72,7 @@ type runtime struct {
 	hosts         route.HostTable[*hostRuntime]
 	defaultHost   *hostRuntime
 	backends      map[backendKey]*backend
+	proxies       []*proxy.Proxy // closed when the runtime is replaced
 	headerTimeout time.Duration
 	writeTimeout  time.Duration
 	filters       filterSet
@@ -92,7 +94,7 @@ type target struct {
 	requests prometheus.Counter // nil without metrics
 	backend  *backend
 	dir      *static.Dir
-	proxy    *config.Proxy
+	proxy    *proxy.Proxy
 }
 
 // retireGrace is how long a handler removed by a reload keeps its sockets,
@@ -183,6 +185,9 @@ func (s *Server) Reload(snap *config.Snapshot) error {
 	}
 	s.startBackends(fresh)
 	s.rt.Store(rt)
+	for _, px := range old.proxies {
+		px.Close() // idle pooled backend connections; exchanges in progress finish
+	}
 	for key, b := range old.backends {
 		if rt.backends[key] != b && !contains(replaced, b) {
 			s.retire(b)
@@ -255,6 +260,7 @@ func (s *Server) buildRuntime(snap *config.Snapshot, old *runtime) (rt *runtime,
 		return b
 	}
 	dirs := map[*config.Dir]*static.Dir{}
+	proxies := map[*config.Proxy]*proxy.Proxy{}
 	for _, h := range snap.Hosts {
 		hr := &hostRuntime{name: h.Name}
 		for _, r := range h.Routes {
@@ -277,7 +283,13 @@ func (s *Server) buildRuntime(snap *config.Snapshot, old *runtime) (rt *runtime,
 				}
 				t.dir = d
 			case r.Proxy != nil:
-				t.proxy = r.Proxy
+				px := proxies[r.Proxy]
+				if px == nil {
+					px = proxy.New(r.Proxy, proxy.Options{ProxyReadRetries: st.ProxyReadRetries})
+					proxies[r.Proxy] = px
+					rt.proxies = append(rt.proxies, px)
+				}
+				t.proxy = px
 			default:
 				return nil, nil, nil, fmt.Errorf("server: route %d (%q) has no target", r.ID, r.Path)
 			}
@@ -447,6 +459,9 @@ func (s *Server) Close() error {
 	}
 	if s.metrics != nil {
 		s.metrics.close()
+	}
+	for _, px := range s.rt.Load().proxies {
+		px.Close()
 	}
 	return s.zctx.Term()
 }

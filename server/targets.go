@@ -1,9 +1,13 @@
 package server
 
 import (
+	"errors"
+	"io"
+	"net"
 	"time"
 
 	"github.com/bareku/bareku/config/route"
+	"github.com/bareku/bareku/server/proxy"
 )
 
 // toDir serves a static file (spec §5). A request body sent to a Dir is
@@ -45,10 +49,85 @@ func (c *conn) skipBody(rt *runtime, n int64) bool {
 	return true
 }
 
-// toProxy answers proxy routes. Forwarding to HTTP backends is not built
-// yet: the client gets Mongrel2's 502 canned response, which is also what
-// it gets when a backend is down.
+// toProxy forwards the request to the route's HTTP backend (spec §6). The
+// request goes out as received (or as the rewrite filter rewrites it),
+// one request at a time, so pipelined requests stay intact.
 func (c *conn) toProxy(rt *runtime, host *hostRuntime, rte *route.Route[*target]) bool {
-	c.reject(502)
-	return false
+	req := &c.req
+	head := c.buf[c.r-c.headLen : c.r]
+	if rt.filters.rewrite {
+		if h, ok := rewriteHead(c.scratch[:0], req, c.remoteIP, rt.settings.NoClobberXFF); ok {
+			c.scratch = h
+			head = h
+		}
+	}
+	// The client adapter may refill the read buffer, which holds the
+	// request line: keep what the access log needs.
+	c.logLine = append(append(append(c.logLine[:0], req.Method...), req.Path...), req.Version...)
+	nm, np := len(req.Method), len(req.Path)
+	c.pc = proxyClient{c: c, rt: rt}
+	res, err := rte.Target.proxy.Serve(&c.pc, req, head)
+	if errors.Is(err, proxy.ErrBackendDown) {
+		c.reject(502)
+		return false
+	}
+	if res.Status != 0 {
+		c.srv.logAccess(host.name, c, c.logLine[:nm], c.logLine[nm:nm+np], c.logLine[nm+np:], res.Status, res.Size)
+	}
+	return err == nil && !res.Close
+}
+
+// proxyClient is the client side of a proxied exchange: the connection's
+// read buffer (so a pipelined request behind this one stays buffered) and
+// its serialised writes.
+type proxyClient struct {
+	c      *conn
+	rt     *runtime
+	tunnel bool
+}
+
+func (p *proxyClient) Write(b []byte) (int, error) { return p.c.Write(b) }
+
+// ReadFrom keeps sendfile-style copies available to the proxy.
+func (p *proxyClient) ReadFrom(r io.Reader) (int64, error) { return p.c.ReadFrom(r) }
+
+// Next returns the unread buffered bytes, reading more when there are none.
+func (p *proxyClient) Next() ([]byte, error) {
+	c := p.c
+	if c.r == c.w {
+		c.r, c.w = 0, 0
+		if p.tunnel {
+			c.setReadDeadline(time.Time{})
+		} else {
+			c.setReadDeadline(time.Now().Add(p.rt.headerTimeout))
+		}
+		n, err := c.read(c.buf, false)
+		c.countRead(n)
+		c.w = n
+		if n == 0 {
+			if err == nil {
+				err = io.ErrNoProgress
+			}
+			return nil, err
+		}
+	}
+	return c.buf[c.r:c.w], nil
+}
+
+// Consume marks n buffered bytes as forwarded.
+func (p *proxyClient) Consume(n int) { p.c.r += n }
+
+// Tunnel is called once an upgrade succeeded: reads then wait as long as
+// the tunnel lives (the reaper still watches the connection).
+func (p *proxyClient) Tunnel() {
+	p.tunnel = true
+	p.c.setReadDeadline(time.Time{})
+}
+
+// CloseWrite half-closes the client when the backend side of a tunnel ends.
+func (p *proxyClient) CloseWrite() error {
+	if tc, ok := p.c.nc.(*net.TCPConn); ok {
+		return tc.CloseWrite()
+	}
+	return nil
 }
