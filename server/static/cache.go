@@ -112,7 +112,14 @@ type fileMeta struct {
 	// stale is set when a sibling no longer matches what was remembered;
 	// the next request resolves the path again.
 	stale atomic.Bool
+	// body holds the contents of a small file (at most smallFileMax
+	// bytes, and last modified over a second before it was read), so a
+	// cached hit costs one stat(2) instead of open, fstat, read and close.
+	body atomic.Pointer[[]byte]
 }
+
+// smallFileMax is the largest file whose contents the cache keeps.
+const smallFileMax = 16 << 10
 
 // hasSibling reports whether a precompressed sibling was found.
 func (m *fileMeta) hasSibling() bool { return m.br != nil || m.gz != nil }

@@ -224,6 +224,20 @@ func (d *Dir) Serve(conn io.Writer, req *http1.Request, prefix string, now time.
 		return d.redirect(conn, s, req, keep)
 	}
 	vary := d.precompress && meta.hasSibling()
+	_, wantsRange := req.Get("range")
+	if f == nil && (vary || (d.ranges && wantsRange)) {
+		// The cached contents do not cover siblings or ranges.
+		var st os.FileInfo
+		var err error
+		if f, st, err = openRegular(meta.name); err != nil || !meta.fresh(st) {
+			if err == nil {
+				f.Close()
+			}
+			meta.stale.Store(true)
+			keep.Status = 404
+			return d.canned(conn, s, resp404, keep)
+		}
+	}
 	v := &meta.variant
 	if vary {
 		if ae, ok := req.Get("accept-encoding"); ok {
@@ -239,7 +253,9 @@ func (d *Dir) Serve(conn io.Writer, req *http1.Request, prefix string, now time.
 			}
 		}
 	}
-	defer f.Close()
+	if f != nil {
+		defer f.Close()
+	}
 
 	c := requestConditions(req)
 	switch c.evaluate(v.etag, v.mtime, now) {
@@ -278,6 +294,12 @@ func (d *Dir) Serve(conn io.Writer, req *http1.Request, prefix string, now time.
 	b = append(b, v.head...)
 	if !get {
 		s.buf = b[:0]
+		return d.write(conn, b, keep)
+	}
+	if f == nil { // cached contents of a small file
+		b = append(b, *meta.body.Load()...)
+		s.buf = b[:0]
+		keep.Size = v.size
 		return d.write(conn, b, keep)
 	}
 	return d.sendSection(conn, s, f, b, 0, v.size, v.name, keep)
@@ -519,7 +541,14 @@ func (d *Dir) find(s *scratch, prefix string, path []byte) (*os.File, *fileMeta,
 	s.buf = key[:0]
 	if m := d.cache.get(key); m != nil {
 		if !m.stale.Load() && d.siblingsUnchanged(m) {
-			if f, st, err := openRegular(m.name); err == nil && m.fresh(st) {
+			if m.body.Load() != nil {
+				// Contents cached: a stat proves they are still current;
+				// the caller opens the file only if it needs it.
+				if st, err := os.Stat(m.name); err == nil && m.fresh(st) {
+					return nil, m, foundFile
+				}
+			} else if f, st, err := openRegular(m.name); err == nil && m.fresh(st) {
+				m.keepBody(f, time.Now())
 				return f, m, foundFile
 			} else if err == nil {
 				f.Close()
@@ -562,8 +591,24 @@ func (d *Dir) find(s *scratch, prefix string, path []byte) (*os.File, *fileMeta,
 		return nil, nil, foundNothing
 	}
 	m := d.newMeta(realbase, name, st)
+	m.keepBody(f, time.Now())
 	d.cache.put(key, m)
 	return f, m, foundFile
+}
+
+// keepBody caches the contents of a small, settled file. A file modified
+// within the last second may still be being written, so it is not kept
+// (the clock of the file system is coarse).
+func (m *fileMeta) keepBody(f *os.File, now time.Time) {
+	size := m.stat.Size()
+	if size > smallFileMax || now.Sub(m.stat.ModTime()) < time.Second || m.body.Load() != nil {
+		return
+	}
+	b := make([]byte, size)
+	if n, err := f.ReadAt(b, 0); int64(n) != size || (err != nil && err != io.EOF) {
+		return
+	}
+	m.body.Store(&b)
 }
 
 // newMeta builds what the cache remembers about the regular file name:
