@@ -109,6 +109,10 @@ func New(snap *config.Snapshot, opts Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if snap.Server.UseSSL {
+		// Serving a TLS config as plain HTTP would be worse than refusing.
+		return nil, fmt.Errorf("server: server %s has use_ssl=1, and TLS is not supported yet", snap.Server.UUID)
+	}
 	zctx, err := zmq.NewContext(snap.Settings.ZeroMQThreads)
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
