@@ -90,8 +90,9 @@ type conn struct {
 	enc          m2.Encoder
 	ws           *wsState // set once the connection is a websocket
 	pc           proxyClient
-	scratch      []byte    // a rewritten proxy head
-	logLine      []byte    // method, path and version kept across a proxied exchange
+	scratch      []byte // a rewritten proxy head
+	logLine      []byte // method, path and version kept across a proxied exchange
+	up           *uploadState
 	readDeadline time.Time // the connection's own read deadline (zero: none)
 
 	// pending counts requests sent to a handler since its last reply; a
@@ -324,6 +325,9 @@ func (c *conn) toHandler(rt *runtime, host *hostRuntime, rte *route.Route[*targe
 			}
 		}
 		if req.Body == http1.BodyChunked || req.ContentLength > int64(rt.settings.ContentLength) {
+			if rt.settings.UploadTempStore != "" && !b.failed.Load() {
+				return c.tempUpload(rt, host, rte, b)
+			}
 			c.reject(413)
 			return false
 		}

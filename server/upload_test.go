@@ -1,0 +1,73 @@
+package server
+
+import (
+	"github.com/bareku/bareku/protocol/m2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestTempFileUploads(t *testing.T) {
+	dir := t.TempDir()
+	ts := startTestServer(t, map[string]string{
+		"limits.content_length":  "1000",
+		"upload.temp_store":      filepath.Join(dir, "upload.XXXXXX"),
+		"upload.temp_store_mode": "0640",
+	})
+	h := ts.handler()
+	// recv skips the disconnect events of connections closed by earlier
+	// cases.
+	recv := func() *m2.Message {
+		for {
+			if m := h.recv(); !m.IsDisconnect() {
+				return m
+			}
+		}
+	}
+	body := strings.Repeat("0123456789", 3000)
+	tests := []struct {
+		name, req, want string
+	}{
+		{"content-length", "POST /handler/up HTTP/1.1\r\nContent-Length: 30000\r\n\r\n" + body, body},
+		{"chunked", "POST /handler/up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n", "hello world"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := dial(t, ts.addr)
+			write(t, c, tc.req+"GET /handler/after HTTP/1.1\r\n\r\n")
+			first := recv()
+			path := first.Header("x-mongrel2-upload-start")
+			if path == "" || len(first.Body) != 0 || first.Header("x-mongrel2-upload-done") != "" {
+				t.Fatalf("first message: start %q done %q body %d", path, first.Header("x-mongrel2-upload-done"), len(first.Body))
+			}
+			second := recv()
+			if second.Header("x-mongrel2-upload-start") != path || second.Header("x-mongrel2-upload-done") != path || second.ID != first.ID {
+				t.Fatalf("second message: %v", second.Headers)
+			}
+			got, err := os.ReadFile(path)
+			if err != nil || string(got) != tc.want {
+				t.Fatalf("file %s: %d bytes, %v", path, len(got), err)
+			}
+			if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o640 {
+				t.Errorf("mode %v, want 0640", fi.Mode().Perm())
+			}
+			// The request after the body is parsed normally.
+			if next := recv(); next.Path != "/handler/after" {
+				t.Fatalf("next request %q", next.Path)
+			}
+			os.Remove(path)
+		})
+	}
+	// A client that goes away mid-body leaves no file behind.
+	c := dial(t, ts.addr)
+	write(t, c, "POST /handler/up HTTP/1.1\r\nContent-Length: 30000\r\n\r\n"+body[:5000])
+	first := recv()
+	path := first.Header("x-mongrel2-upload-start")
+	c.Close()
+	for m := h.recv(); !(m.IsDisconnect() && m.ID == first.ID); m = h.recv() {
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("aborted upload left %s (%v)", path, err)
+	}
+}
