@@ -60,3 +60,41 @@ func TestTempFileUpload(t *testing.T) {
 		}
 	})
 }
+
+// TestStreamedUpload: with upload.stream=1 the handler gets the request
+// with UPLOAD_STREAM "0" and the body bytes already buffered, then one
+// message per credit grant carrying only UPLOAD_STREAM (the offset) and,
+// last, UPLOAD_STREAM_DONE (spec §2.5, captured sequence there).
+func TestStreamedUpload(t *testing.T) {
+	cfg := basicConfig()
+	cfg.Settings = map[string]string{"limits.content_length": "5000", "upload.stream": "1"}
+	body := strings.Repeat("B", 12000)
+	differential(t, cfg, func(t *testing.T, s *harness.Server, o *outcome) {
+		h := s.Handler(t, "json")
+		c := s.Dial(t)
+		c.Write("POST /handler/stream HTTP/1.1\r\nHost: localhost\r\nContent-Length: 12000\r\n\r\n" + body)
+		first := h.Wait(t, 1)[0]
+		got := len(first.Body)
+		o.fact("first message keys", headerKeys(first))
+		credits := harness.TNetList(harness.TNetString("ctl") + harness.TNetDict(harness.TNetString("credits")+harness.TNetInt(4096)))
+		for i := 2; got < len(body) && i < 10; i++ {
+			idList := "X " + first.ID
+			h.Send([]byte(jsonIdent + " " + fmt.Sprint(len(idList)) + ":" + idList + ", " + credits))
+			m := h.Wait(t, i)[i-1]
+			o.fact(fmt.Sprintf("message %d", i), fmt.Sprintf("%s %d bytes", m.HeadersRaw, len(m.Body)))
+			got += len(m.Body)
+		}
+		if got != len(body) {
+			t.Fatalf("received %d of %d bytes", got, len(body))
+		}
+	})
+}
+
+func headerKeys(m *harness.Message) string {
+	var keys []string
+	for k := range m.Headers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ",")
+}

@@ -387,6 +387,9 @@ func (b *backend) dispatchExtended(r *m2.Reply) {
 			if _, ok := val.Get("keep-alive"); ok {
 				c.touch()
 			}
+			if cr, ok := val.Get("credits"); ok && cr.Type == tnetstring.TypeInt {
+				c.addCredits(cr.Int)
+			}
 			if isCancel {
 				c.close(closeByHandler)
 			}

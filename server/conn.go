@@ -93,7 +93,9 @@ type conn struct {
 	scratch      []byte // a rewritten proxy head
 	logLine      []byte // method, path and version kept across a proxied exchange
 	up           *uploadState
-	readDeadline time.Time // the connection's own read deadline (zero: none)
+	credits      atomic.Int64  // bytes a streamed upload may still send
+	creditWake   chan struct{} // signalled when credits arrive
+	readDeadline time.Time     // the connection's own read deadline (zero: none)
 
 	// pending counts requests sent to a handler since its last reply; a
 	// binary upgrade waits for it to drop to zero before handing over.
@@ -131,7 +133,7 @@ type outItem struct {
 }
 
 func newConn(srv *Server, nc net.Conn) *conn {
-	c := &conn{srv: srv, nc: nc}
+	c := &conn{srv: srv, nc: nc, creditWake: make(chan struct{}, 1)}
 	if addr, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
 		c.remoteIP = []byte(addr.IP.String())
 		c.remotePort = addr.Port
@@ -325,6 +327,9 @@ func (c *conn) toHandler(rt *runtime, host *hostRuntime, rte *route.Route[*targe
 			}
 		}
 		if req.Body == http1.BodyChunked || req.ContentLength > int64(rt.settings.ContentLength) {
+			if rt.settings.UploadStream && !b.failed.Load() {
+				return c.streamUpload(rt, host, rte, b)
+			}
 			if rt.settings.UploadTempStore != "" && !b.failed.Load() {
 				return c.tempUpload(rt, host, rte, b)
 			}

@@ -2,8 +2,10 @@ package server
 
 import (
 	"github.com/bareku/bareku/protocol/m2"
+	tns "github.com/bareku/bareku/protocol/tnetstring"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -69,5 +71,37 @@ func TestTempFileUploads(t *testing.T) {
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("aborted upload left %s (%v)", path, err)
+	}
+}
+
+func TestStreamedUpload(t *testing.T) {
+	ts := startTestServer(t, map[string]string{"limits.content_length": "1000", "upload.stream": "1"})
+	h := ts.handler()
+	// Make sure the handler's PUB socket is subscribed before credits are
+	// sent: a reply before that is dropped by ZeroMQ.
+	warm := dial(t, ts.addr)
+	write(t, warm, "GET /handler/warm HTTP/1.1\r\n\r\n")
+	h.firstReply(warm, "w", h.recv().ID)
+	body := strings.Repeat("B", 12000)
+	c := dial(t, ts.addr)
+	head := "POST /handler/stream HTTP/1.1\r\nContent-Length: 12000\r\n\r\n"
+	write(t, c, head+body[:3000])
+	first := h.recv()
+	if first.Header("UPLOAD_STREAM") != "0" || first.Header("METHOD") != "POST" || len(first.Body) == 0 {
+		t.Fatalf("first message: %v body %d", first.Headers, len(first.Body))
+	}
+	got := len(first.Body)
+	write(t, c, body[3000:])
+	credits := tns.Dict(tns.KV("credits", tns.Int(4096)))
+	for got < len(body) {
+		h.send(m2.AppendExtendedReply(nil, testIdent, []uint64{first.ID}, "ctl", credits))
+		m := h.recv()
+		if m.Header("UPLOAD_STREAM") != strconv.Itoa(got) || m.Header("METHOD") != "" || len(m.Body) > 4096 {
+			t.Fatalf("stream message at %d: %v, %d bytes", got, m.Headers, len(m.Body))
+		}
+		got += len(m.Body)
+		if (m.Header("UPLOAD_STREAM_DONE") == "1") != (got == len(body)) {
+			t.Fatalf("done flag at %d: %v", got, m.Headers)
+		}
 	}
 }
