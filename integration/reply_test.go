@@ -290,3 +290,24 @@ func TestReaper(t *testing.T) {
 		t.Logf("%s: %d disconnect events after reaping", s.Impl.Name, len(events))
 	})
 }
+
+// TestDownloadFlowControl: with download.flow_control=1 the first request
+// carries DOWNLOAD_CREDITS and every reply written to the client is
+// followed by a credits event with the bytes written (spec §2.4).
+func TestDownloadFlowControl(t *testing.T) {
+	cfg := basicConfig()
+	cfg.Settings = map[string]string{"download.flow_control": "1"}
+	differential(t, cfg, func(t *testing.T, s *harness.Server, o *outcome) {
+		h := s.Handler(t, "json")
+		c, m := request(t, s, h, "/handler")
+		o.message(m)
+		h.Reply([]string{m.ID}, []byte(okResponse))
+		o.client(c.Read(harness.UntilBytes(len(okResponse))))
+		o.message(h.Wait(t, 2)[1])
+		c.Write("GET /handler/2 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+		o.message(h.Wait(t, 3)[2])
+		h.Reply([]string{m.ID}, []byte("more bytes"))
+		o.client(c.Read(harness.UntilBytes(len("more bytes"))))
+		o.message(h.Wait(t, 4)[3])
+	})
+}

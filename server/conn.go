@@ -23,6 +23,16 @@ import (
 // as too slow (spec §2.8).
 const maxQueuedReplies = 16
 
+// downloadWindow replaces maxQueuedReplies with download.flow_control: the
+// bytes of handler output that may wait for a slow client (hard-coded in
+// Mongrel2 too), announced to handlers as DOWNLOAD_CREDITS.
+const downloadWindow = 102400
+
+var (
+	keyDownloadCredits = []byte("DOWNLOAD_CREDITS")
+	downloadWindowText = []byte("102400")
+)
+
 // Lingering close after a canned error: how long and how much of the
 // client's unread request to drain.
 const (
@@ -388,6 +398,10 @@ func (c *conn) message(rt *runtime, t *target, b *backend, id uint32, body []byt
 	if !rt.settings.NoClobberXFF {
 		msg.ForwardedFor = c.remoteIP
 	}
+	if rt.settings.DownloadFlowControl && c.requests == 1 {
+		msg.Extra = append(c.extra[:0], m2.Header{Name: keyDownloadCredits, Value: downloadWindowText})
+		c.extra = msg.Extra
+	}
 	switch req.Kind {
 	case http1.KindHTTP:
 		msg.Method, msg.Version, msg.URI = req.Method, req.Version, req.URI
@@ -536,6 +550,36 @@ func (c *conn) deliver(data []byte, rawPayload bool) {
 	c.enqueue(outItem{data: data})
 }
 
+// queueFull applies the slow-client rule to a reply of n bytes: at most 16
+// queued replies, or with download.flow_control at most 100 KiB queued
+// (spec §2.8). The caller holds outMu.
+func (c *conn) queueFull(n int) bool {
+	if !c.srv.rt.Load().settings.DownloadFlowControl {
+		return len(c.out) >= maxQueuedReplies
+	}
+	queued := n
+	for _, it := range c.out {
+		queued += len(it.data)
+	}
+	return queued > downloadWindow
+}
+
+// credit tells the handler, with download.flow_control, how many bytes of
+// its output were just written (the credits event of spec §2.4).
+func (c *conn) credit(n int) {
+	if n <= 0 || !c.srv.rt.Load().settings.DownloadFlowControl {
+		return
+	}
+	b := c.lastHandler.Load()
+	id := c.id.Load()
+	if b == nil || id == 0 {
+		return
+	}
+	m := getBuffer()
+	*m = m2.AppendCredits((*m)[:0], b.proto, b.uuid, uint64(id), int64(n))
+	b.sendEvent(m)
+}
+
 // deliverClose queues a close after everything already queued is written.
 func (c *conn) deliverClose() {
 	c.enqueue(outItem{close: true})
@@ -558,6 +602,7 @@ func (c *conn) enqueue(it outItem) {
 			c.close(closeByClient)
 			return
 		}
+		c.credit(n)
 		c.outMu.Lock()
 		if n < len(it.data) {
 			c.out = append(c.out, outItem{})
@@ -573,7 +618,7 @@ func (c *conn) enqueue(it outItem) {
 		go c.writeLoop()
 		return
 	}
-	if len(c.out) >= maxQueuedReplies && !it.close {
+	if !it.close && c.queueFull(len(it.data)) {
 		c.outMu.Unlock()
 		c.close(closeSlow)
 		return
@@ -623,6 +668,11 @@ func (c *conn) writeLoop() {
 		}
 		if err == nil {
 			err = c.writeBuffers()
+		}
+		if err == nil {
+			for _, it := range items {
+				c.credit(len(it.data))
+			}
 		}
 		clear(items)
 		c.outMu.Lock()
