@@ -22,6 +22,11 @@
 // lower-cased into the Request's own scratch space (the input is never
 // modified).
 //
-// The package decides nothing about routing, bodies or responses; the
+// For the proxy side it also parses what a backend sends back:
+// Response.Parse reads a response head (with the request method, which
+// decides whether a body follows), and ChunkedScanner finds where a chunked
+// body ends, for verbatim relaying, or de-chunks it, for uploads.
+//
+// The package decides nothing about routing or what to do with a body; the
 // server does. It imports only the standard library and must stay that way.
 package http1
