@@ -357,14 +357,23 @@ func (c *conn) toHandler(rt *runtime, host *hostRuntime, rte *route.Route[*targe
 		c.reject(404)
 		return false
 	}
-	id := c.srv.conns.assignID(c)
-	m := getBuffer()
-	*m = c.enc.Append((*m)[:0], b.proto, c.message(rt, rte.Target, b, id, body))
+	method := req.Method
+	switch req.Kind {
+	case http1.KindJSON:
+		method = methodJSON
+	case http1.KindXML:
+		method = methodXML
+	}
+	msg := c.handlerMessage(rt, rte.Target, b, req, method)
+	msg.Body = body
+	if rt.settings.DownloadFlowControl && c.requests == 1 {
+		msg.Extra = append(msg.Extra, m2.Header{Name: keyDownloadCredits, Value: downloadWindowText})
+	}
+	sent := c.pushMessage(b, msg)
 	if bodyBuf != nil {
 		putBuffer(bodyBuf)
 	}
-	c.lastHandler.Store(b)
-	if !b.send(m) {
+	if !sent {
 		return false
 	}
 	c.pending.Add(1)
@@ -380,43 +389,37 @@ func (c *conn) toHandler(rt *runtime, host *hostRuntime, rte *route.Route[*targe
 	return true
 }
 
-// message fills the reusable request message for the handler.
-func (c *conn) message(rt *runtime, t *target, b *backend, id uint32, body []byte) *m2.Request {
-	req := &c.req
+// handlerMessage starts the reusable handler message for a request head:
+// the server keys, the client headers (HTTP only: socket messages carry
+// none) and x-forwarded-for. Callers add Body and Extra, then pushMessage.
+func (c *conn) handlerMessage(rt *runtime, t *target, b *backend, req *http1.Request, method []byte) *m2.Request {
 	msg := &c.msg
 	*msg = m2.Request{
-		UUID:           b.uuid,
-		ID:             uint64(id),
-		Path:           req.Path,
-		Pattern:        t.pattern,
-		URLScheme:      schemeHTTP,
-		RemoteAddr:     c.remoteIP,
-		MaxHeaderNames: rt.settings.HeaderCount,
-		Body:           body,
-		Headers:        c.headers[:0],
+		UUID: b.uuid, ID: uint64(c.srv.conns.assignID(c)), Path: req.Path, Method: method,
+		Pattern: t.pattern, URLScheme: schemeHTTP, RemoteAddr: c.remoteIP,
+		MaxHeaderNames: rt.settings.HeaderCount, Headers: c.headers[:0], Extra: c.extra[:0],
 	}
 	if !rt.settings.NoClobberXFF {
 		msg.ForwardedFor = c.remoteIP
 	}
-	if rt.settings.DownloadFlowControl && c.requests == 1 {
-		msg.Extra = append(c.extra[:0], m2.Header{Name: keyDownloadCredits, Value: downloadWindowText})
-		c.extra = msg.Extra
-	}
-	switch req.Kind {
-	case http1.KindHTTP:
-		msg.Method, msg.Version, msg.URI = req.Method, req.Version, req.URI
+	if req.Kind == http1.KindHTTP {
+		msg.Version, msg.URI = req.Version, req.URI
 		msg.Query, msg.HasQuery = req.Query, req.HasQuery
 		msg.Fragment, msg.HasFragment = req.Fragment, req.HasFragment
 		for _, h := range req.Headers {
 			msg.Headers = append(msg.Headers, m2.Header{Name: h.Name, Value: h.Value})
 		}
-		c.headers = msg.Headers
-	case http1.KindJSON:
-		msg.Method = methodJSON
-	case http1.KindXML:
-		msg.Method = methodXML
 	}
 	return msg
+}
+
+// pushMessage encodes msg and hands it to the handler.
+func (c *conn) pushMessage(b *backend, msg *m2.Request) bool {
+	c.headers, c.extra = msg.Headers, msg.Extra // keep their capacity
+	m := getBuffer()
+	*m = c.enc.Append((*m)[:0], b.proto, msg)
+	c.lastHandler.Store(b)
+	return b.send(m)
 }
 
 // readBody returns the n-byte request body. Small bodies already buffered

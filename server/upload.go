@@ -116,32 +116,12 @@ func createUploadFile(template, mode string) (*os.File, error) {
 // sendUploadMessage sends one of the two upload messages: the request's
 // headers plus the temp file's path, with an empty body.
 func (c *conn) sendUploadMessage(rt *runtime, t *target, b *backend, path []byte, complete bool) bool {
-	req := &c.up.req
-	id := c.srv.conns.assignID(c)
-	msg := &c.msg
-	*msg = m2.Request{
-		UUID: b.uuid, ID: uint64(id), Path: req.Path,
-		Method: req.Method, Version: req.Version, URI: req.URI,
-		Query: req.Query, HasQuery: req.HasQuery, Fragment: req.Fragment, HasFragment: req.HasFragment,
-		Pattern: t.pattern, URLScheme: schemeHTTP, RemoteAddr: c.remoteIP,
-		MaxHeaderNames: rt.settings.HeaderCount, Headers: c.headers[:0],
-	}
-	if !rt.settings.NoClobberXFF {
-		msg.ForwardedFor = c.remoteIP
-	}
-	for _, h := range req.Headers {
-		msg.Headers = append(msg.Headers, m2.Header{Name: h.Name, Value: h.Value})
-	}
-	c.headers = msg.Headers
-	msg.Extra = append(c.extra[:0], m2.Header{Name: keyUploadStart, Value: path})
+	msg := c.handlerMessage(rt, t, b, &c.up.req, c.up.req.Method)
+	msg.Extra = append(msg.Extra, m2.Header{Name: keyUploadStart, Value: path})
 	if complete {
 		msg.Extra = append(msg.Extra, m2.Header{Name: keyUploadDone, Value: path})
 	}
-	c.extra = msg.Extra
-	m := getBuffer()
-	*m = c.enc.Append((*m)[:0], b.proto, msg)
-	c.lastHandler.Store(b)
-	if !b.send(m) {
+	if !c.pushMessage(b, msg) {
 		return false
 	}
 	c.pending.Add(1)

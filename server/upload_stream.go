@@ -153,29 +153,10 @@ func (c *conn) streamChunks(rt *runtime, send func([]byte, bool) bool) bool {
 
 // sendStreamStart sends the first message of a streamed upload.
 func (c *conn) sendStreamStart(rt *runtime, t *target, b *backend, body []byte) bool {
-	req := &c.up.req
-	id := c.srv.conns.assignID(c)
-	msg := &c.msg
-	*msg = m2.Request{
-		UUID: b.uuid, ID: uint64(id), Path: req.Path,
-		Method: req.Method, Version: req.Version, URI: req.URI,
-		Query: req.Query, HasQuery: req.HasQuery, Fragment: req.Fragment, HasFragment: req.HasFragment,
-		Pattern: t.pattern, URLScheme: schemeHTTP, RemoteAddr: c.remoteIP,
-		MaxHeaderNames: rt.settings.HeaderCount, Headers: c.headers[:0], Body: body,
-	}
-	if !rt.settings.NoClobberXFF {
-		msg.ForwardedFor = c.remoteIP
-	}
-	for _, h := range req.Headers {
-		msg.Headers = append(msg.Headers, m2.Header{Name: h.Name, Value: h.Value})
-	}
-	c.headers = msg.Headers
-	msg.Extra = append(c.extra[:0], m2.Header{Name: keyUploadStream, Value: []byte("0")})
-	c.extra = msg.Extra
-	m := getBuffer()
-	*m = c.enc.Append((*m)[:0], b.proto, msg)
-	c.lastHandler.Store(b)
-	if !b.send(m) {
+	msg := c.handlerMessage(rt, t, b, &c.up.req, c.up.req.Method)
+	msg.Body = body
+	msg.Extra = append(msg.Extra, m2.Header{Name: keyUploadStream, Value: []byte("0")})
+	if !c.pushMessage(b, msg) {
 		return false
 	}
 	c.pending.Add(1)

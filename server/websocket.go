@@ -23,6 +23,7 @@ const defaultMaxWebSocketMessage = 64 << 20
 var (
 	methodWSHandshake = []byte("WEBSOCKET_HANDSHAKE")
 	methodWebSocket   = []byte("WEBSOCKET")
+	keyFlags          = []byte("FLAGS")
 	errWebSocketSize  = errors.New("websocket message over limits.websocket_message")
 )
 
@@ -96,25 +97,11 @@ func (c *conn) webSocketTarget(rt *runtime) (*target, *backend) {
 	return rte.Target, rte.Target.backend
 }
 
-// sendWebSocket pushes one handshake or frame message to the handler.
+// sendWebSocket pushes one handshake or frame message to the handler: the
+// upgrade request's headers, METHOD, and FLAGS for frames.
 func (c *conn) sendWebSocket(rt *runtime, t *target, b *backend, method []byte, flags byte, body []byte) bool {
-	id := c.srv.conns.assignID(c)
-	req := &c.ws.req
-	msg := &c.msg
-	*msg = m2.Request{
-		UUID: b.uuid, ID: uint64(id), Path: req.Path,
-		Method: method, Version: req.Version, URI: req.URI,
-		Query: req.Query, HasQuery: req.HasQuery, Fragment: req.Fragment, HasFragment: req.HasFragment,
-		Pattern: t.pattern, URLScheme: schemeHTTP, RemoteAddr: c.remoteIP,
-		MaxHeaderNames: rt.settings.HeaderCount, Body: body, Headers: c.headers[:0],
-	}
-	if !rt.settings.NoClobberXFF {
-		msg.ForwardedFor = c.remoteIP
-	}
-	for _, h := range req.Headers {
-		msg.Headers = append(msg.Headers, m2.Header{Name: h.Name, Value: h.Value})
-	}
-	c.headers = msg.Headers
+	msg := c.handlerMessage(rt, t, b, &c.ws.req, method)
+	msg.Body = body
 	if flags != 0 {
 		c.flags = strconv.AppendUint(append(c.flags[:0], "0x"...), uint64(flags), 16)
 		for i := 2; i < len(c.flags); i++ {
@@ -122,13 +109,9 @@ func (c *conn) sendWebSocket(rt *runtime, t *target, b *backend, method []byte, 
 				c.flags[i] -= 'a' - 'A'
 			}
 		}
-		msg.Extra = append(c.extra[:0], m2.Header{Name: []byte("FLAGS"), Value: c.flags})
-		c.extra = msg.Extra
+		msg.Extra = append(msg.Extra, m2.Header{Name: keyFlags, Value: c.flags})
 	}
-	m := getBuffer()
-	*m = c.enc.Append((*m)[:0], b.proto, msg)
-	c.lastHandler.Store(b)
-	return b.send(m)
+	return c.pushMessage(b, msg)
 }
 
 // webSocketLoop reads frames until the connection ends. Any protocol
