@@ -16,6 +16,38 @@ import (
 	"github.com/bareku/bareku/integration/harness"
 )
 
+// waitForLong polls cond every 10 ms for up to 15 s.
+func waitForLong(cond func() bool) bool {
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return cond()
+}
+
+// killServersIn kills every process (but skip) whose working directory is
+// dir, and waits for them to go.
+func killServersIn(dir string, skip int) {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == skip || pid == os.Getpid() {
+			continue
+		}
+		if cwd, err := os.Readlink("/proc/" + e.Name() + "/cwd"); err == nil && cwd == dir {
+			syscall.Kill(pid, syscall.SIGKILL)
+			pids = append(pids, pid)
+		}
+	}
+	for _, pid := range pids {
+		for i := 0; i < 200 && !processGone(pid); i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
 // processGone reports whether pid has exited (it may linger as a zombie
 // until its parent reaps it).
 func processGone(pid int) bool {
@@ -43,17 +75,10 @@ func TestBinaryUpgradeUnderLoad(t *testing.T) {
 	s := harness.Start(t, harness.Impl{Name: "bareku", Server: ours.server, M2sh: oracleM2sh}, basicConfig())
 	s.Handler(t, "json").OnMessage(harness.Respond(okResponse))
 	pidFile := filepath.Join(s.Dir, "run", "mongrel2.pid")
-	t.Cleanup(func() { // the new process is not the harness's child
-		if b, err := os.ReadFile(pidFile); err == nil {
-			if pid, _ := strconv.Atoi(string(b)); pid > 0 && pid != s.Pid() {
-				syscall.Kill(pid, syscall.SIGTERM)
-				for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
-					time.Sleep(20 * time.Millisecond)
-				}
-				syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}
-	})
+	// The new processes are not the harness's children, and they hold the
+	// old one's stderr, which the harness waits for: kill every server
+	// running in the test's directory first (cleanups run last-in first).
+	t.Cleanup(func() { killServersIn(s.Dir, s.Pid()) })
 
 	const clients = 8
 	var ok, failed atomic.Int64
@@ -106,7 +131,8 @@ func TestBinaryUpgradeUnderLoad(t *testing.T) {
 		}
 		// The new process inherits the old one's stderr, so the harness
 		// cannot reap the first one yet; watch process states instead.
-		if !waitFor(func() bool { return processGone(pid) }) {
+		// The old process may wait up to 5 s for replies in flight.
+		if !waitForLong(func() bool { return processGone(pid) }) {
 			t.Fatalf("the old process %d did not exit\n%s", pid, s.ErrorLog())
 		}
 		var next int

@@ -369,16 +369,12 @@ func (c *conn) toHandler(rt *runtime, host *hostRuntime, rte *route.Route[*targe
 	if rt.settings.DownloadFlowControl && c.requests == 1 {
 		msg.Extra = append(msg.Extra, m2.Header{Name: keyDownloadCredits, Value: downloadWindowText})
 	}
-	sent := c.pushMessage(b, msg)
+	sent := c.pushMessage(b, msg, true)
 	if bodyBuf != nil {
 		putBuffer(bodyBuf)
 	}
 	if !sent {
 		return false
-	}
-	c.pending.Add(1)
-	if b.metrics != nil && c.pushedAt.CompareAndSwap(0, time.Now().UnixNano()) {
-		b.metrics.inFlight.Inc()
 	}
 	if rte.Target.requests != nil {
 		rte.Target.requests.Inc()
@@ -413,12 +409,20 @@ func (c *conn) handlerMessage(rt *runtime, t *target, b *backend, req *http1.Req
 	return msg
 }
 
-// pushMessage encodes msg and hands it to the handler.
-func (c *conn) pushMessage(b *backend, msg *m2.Request) bool {
+// pushMessage encodes msg and hands it to the handler. A request (as
+// opposed to a websocket frame) is counted as waiting for a reply before it
+// is sent: the reply may arrive before send returns.
+func (c *conn) pushMessage(b *backend, msg *m2.Request, request bool) bool {
 	c.headers, c.extra = msg.Headers, msg.Extra // keep their capacity
 	m := getBuffer()
 	*m = c.enc.Append((*m)[:0], b.proto, msg)
 	c.lastHandler.Store(b)
+	if request {
+		c.pending.Add(1)
+		if b.metrics != nil && c.pushedAt.CompareAndSwap(0, time.Now().UnixNano()) {
+			b.metrics.inFlight.Inc()
+		}
+	}
 	return b.send(m)
 }
 

@@ -121,11 +121,7 @@ func (c *conn) sendUploadMessage(rt *runtime, t *target, b *backend, path []byte
 	if complete {
 		msg.Extra = append(msg.Extra, m2.Header{Name: keyUploadDone, Value: path})
 	}
-	if !c.pushMessage(b, msg) {
-		return false
-	}
-	c.pending.Add(1)
-	return true
+	return c.pushMessage(b, msg, true)
 }
 
 // copyBody writes the request body to f, de-chunking a chunked one, and

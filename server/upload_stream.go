@@ -156,9 +156,5 @@ func (c *conn) sendStreamStart(rt *runtime, t *target, b *backend, body []byte) 
 	msg := c.handlerMessage(rt, t, b, &c.up.req, c.up.req.Method)
 	msg.Body = body
 	msg.Extra = append(msg.Extra, m2.Header{Name: keyUploadStream, Value: []byte("0")})
-	if !c.pushMessage(b, msg) {
-		return false
-	}
-	c.pending.Add(1)
-	return true
+	return c.pushMessage(b, msg, true)
 }

@@ -111,7 +111,7 @@ func (c *conn) sendWebSocket(rt *runtime, t *target, b *backend, method []byte, 
 		}
 		msg.Extra = append(msg.Extra, m2.Header{Name: keyFlags, Value: c.flags})
 	}
-	return c.pushMessage(b, msg)
+	return c.pushMessage(b, msg, false)
 }
 
 // webSocketLoop reads frames until the connection ends. Any protocol
