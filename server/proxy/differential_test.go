@@ -1,21 +1,16 @@
 package proxy
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
 	"testing"
-	"time"
+
+	"github.com/bareku/bareku/internal/testutil"
 )
 
 const (
-	oracle   = "/usr/bin/mongrel2"
-	oracleSh = "/usr/bin/m2sh"
+	oracle   = testutil.Mongrel2
+	oracleSh = testutil.M2sh
 )
 
 // oracleConfig routes everything to one Proxy.
@@ -131,7 +126,7 @@ func TestDifferentialBackendDown(t *testing.T) {
 			t.Skipf("%s not installed", bin)
 		}
 	}
-	port := freePort(t)
+	port := testutil.FreePort(t)
 	realAddr := startOracle(t, port)
 	p := New(proxyRow(port), Options{})
 	defer p.Close()
@@ -148,58 +143,8 @@ func TestDifferentialBackendDown(t *testing.T) {
 // a temporary directory and returns its address.
 func startOracle(t *testing.T, backendPort int) string {
 	t.Helper()
-	root := t.TempDir()
-	port := freePort(t)
-	for _, dir := range []string{"logs", "run"} {
-		if err := os.Mkdir(filepath.Join(root, dir), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	conf := filepath.Join(root, "mongrel2.conf")
-	if err := os.WriteFile(conf, fmt.Appendf(nil, oracleConfig, backendPort, port), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	db := filepath.Join(root, "config.sqlite")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	load := exec.CommandContext(ctx, oracleSh, "load", "-config", conf, "-db", db)
-	load.Dir = root
-	load.Env = append(os.Environ(), "LOGNAME=bareku")
-	if out, err := load.CombinedOutput(); err != nil {
-		t.Fatalf("m2sh load: %v\n%s", err, out)
-	}
-	srv := exec.Command(oracle, db, "proxy-diff")
-	srv.Dir = root
-	var log bytes.Buffer
-	srv.Stdout, srv.Stderr = &log, &log
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		srv.Process.Kill()
-		srv.Wait()
-	})
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mongrel2 did not start: %v\n%s", err, log.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	port := testutil.FreePort(t)
+	addr := testutil.Addr(port)
+	testutil.StartMongrel2(t, t.TempDir(), fmt.Sprintf(oracleConfig, backendPort, port), "proxy-diff", addr)
+	return addr
 }

@@ -3,12 +3,10 @@ package static
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -17,12 +15,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bareku/bareku/internal/testutil"
+
 	"github.com/bareku/bareku/config"
 )
 
 const (
-	oracle   = "/usr/bin/mongrel2"
-	oracleSh = "/usr/bin/m2sh"
+	oracle   = testutil.Mongrel2
+	oracleSh = testutil.M2sh
 )
 
 // oracleConfig is a mongrel2.conf with the routes serveCases uses, all on
@@ -144,65 +144,11 @@ func TestDifferential(t *testing.T) {
 // config database.
 func startOracle(t *testing.T, root string) (string, string) {
 	t.Helper()
-	port := freePort(t)
-	for _, dir := range []string{"logs", "run"} {
-		if err := os.Mkdir(filepath.Join(root, dir), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	conf := filepath.Join(root, "mongrel2.conf")
-	if err := os.WriteFile(conf, fmt.Appendf(nil, oracleConfig, port), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	db := filepath.Join(root, "config.sqlite")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	load := exec.CommandContext(ctx, oracleSh, "load", "-config", conf, "-db", db)
-	load.Dir = root
-	load.Env = append(os.Environ(), "LOGNAME=bareku")
-	if out, err := load.CombinedOutput(); err != nil {
-		t.Fatalf("m2sh load: %v\n%s", err, out)
-	}
-	if _, err := os.Stat(db); err != nil {
-		t.Fatalf("m2sh load wrote no database: %v", err)
-	}
-
-	srv := exec.Command(oracle, db, "static-diff")
-	srv.Dir = root
+	port := testutil.FreePort(t)
+	addr := testutil.Addr(port)
 	// Mongrel2 parses HTTP dates as local time; UTC makes them agree.
-	srv.Env = append(os.Environ(), "TZ=UTC")
-	var log bytes.Buffer
-	srv.Stdout, srv.Stderr = &log, &log
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		srv.Process.Kill()
-		srv.Wait()
-	})
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return addr, db
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mongrel2 did not start: %v\n%s", err, log.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	db := testutil.StartMongrel2(t, root, fmt.Sprintf(oracleConfig, port), "static-diff", addr, "TZ=UTC")
+	return addr, db
 }
 
 // oracleMIME reads the MIME table m2sh wrote, so both servers use the same.
