@@ -55,6 +55,14 @@ type Settings struct {
 	MimeExtLen          int // limits.mime_ext_len
 	MaxFD               int // superpoll.max_fd
 	HotDividend         int // superpoll.hot_dividend
+
+	// Bareku's own keys (Mongrel2 ignores them); see docs/compatibility.md.
+	HeaderTimeout    int    // limits.header_timeout: seconds for a started head, and per body read
+	WriteTimeout     int    // limits.write_timeout: seconds for one write to a client
+	WebSocketMessage int    // limits.websocket_message: bytes of one reassembled message
+	DirRanges        bool   // dir.ranges: Range requests on Dir routes
+	DirPrecompressed bool   // dir.precompressed: .br/.gz siblings on Dir routes
+	MetricsAddress   string // metrics.address: where /metrics is served; "" for none
 }
 
 type intSetting struct {
@@ -100,6 +108,9 @@ var intSettings = [...]intSetting{
 	{"limits.mime_ext_len", 128, func(s *Settings) *int { return &s.MimeExtLen }},
 	{"superpoll.max_fd", 10240, func(s *Settings) *int { return &s.MaxFD }},
 	{"superpoll.hot_dividend", 4, func(s *Settings) *int { return &s.HotDividend }},
+	{"limits.header_timeout", 30, func(s *Settings) *int { return &s.HeaderTimeout }},
+	{"limits.write_timeout", 60, func(s *Settings) *int { return &s.WriteTimeout }},
+	{"limits.websocket_message", 64 << 20, func(s *Settings) *int { return &s.WebSocketMessage }},
 }
 
 var boolSettings = [...]boolSetting{
@@ -112,6 +123,8 @@ var boolSettings = [...]boolSetting{
 	{"download.flow_control", false, func(s *Settings) *bool { return &s.DownloadFlowControl }},
 	{"upload.stream", false, func(s *Settings) *bool { return &s.UploadStream }},
 	{"disable.access_logging", false, func(s *Settings) *bool { return &s.DisableAccessLogging }},
+	{"dir.ranges", false, func(s *Settings) *bool { return &s.DirRanges }},
+	{"dir.precompressed", false, func(s *Settings) *bool { return &s.DirPrecompressed }},
 }
 
 var stringSettings = [...]stringSetting{
@@ -121,6 +134,7 @@ var stringSettings = [...]stringSetting{
 	{"ssl.ca_chain", "", func(s *Settings) *string { return &s.SSLCAChain }},
 	{"upload.temp_store", "", func(s *Settings) *string { return &s.UploadTempStore }},
 	{"upload.temp_store_mode", "0600", func(s *Settings) *string { return &s.UploadTempStoreMode }},
+	{"metrics.address", "", func(s *Settings) *string { return &s.MetricsAddress }},
 }
 
 // DefaultSettings returns the settings of an empty `setting` table.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -108,7 +109,7 @@ func TestControlHelpTimeInfo(t *testing.T) {
 	}
 	rows, _ := v.Get("rows")
 	if now := time.Now().Unix(); len(rows.List) != 1 || rows.List[0].List[0].Type != tns.TypeString ||
-		atoi(string(rows.List[0].List[0].Str)) < int(now-5) {
+		mustAtoi(t, string(rows.List[0].List[0].Str)) < int(now-5) {
 		t.Fatalf("time reply %q", cc.call(request("time")))
 	}
 	info := cc.call(request("info"))
@@ -148,4 +149,13 @@ func TestControlStatusNetAndKill(t *testing.T) {
 	if got := cc.call(request("control_stop")); got != "63:7:headers,6:3:msg,]4:rows,33:29:25:stopping the control port,]]}" {
 		t.Fatalf("control_stop: %q", got)
 	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("not a number: %q", s)
+	}
+	return n
 }

@@ -19,13 +19,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Timeouts that Mongrel2 does not have. They close the gaps its read-count
-// rule and reaper leave open; see docs/compatibility.md.
-const (
-	defaultHeaderTimeout = 30 * time.Second
-	defaultWriteTimeout  = 60 * time.Second
-)
-
 // Options configure a Server beyond what the config database says.
 type Options struct {
 	// Logger receives diagnostics; nil discards them.
@@ -126,7 +119,7 @@ func New(snap *config.Snapshot, opts Options) (*Server, error) {
 	if opts.AccessLog != nil && !snap.Settings.DisableAccessLogging {
 		s.access = newAccessLogger(opts.AccessLog, log)
 	}
-	if addr := snap.Settings.Raw["metrics.address"]; addr != "" {
+	if addr := snap.Settings.MetricsAddress; addr != "" {
 		if s.metrics, err = newMetrics(addr); err != nil {
 			zctx.Term()
 			return nil, err
@@ -221,14 +214,8 @@ func (s *Server) buildRuntime(snap *config.Snapshot, old *runtime) (rt *runtime,
 		settings:      st,
 		parse:         http1.Options{Relaxed: st.RequestRelaxed, MaxHeaders: st.HeaderCount, MaxHeadBytes: st.BufferSize},
 		backends:      map[backendKey]*backend{},
-		headerTimeout: defaultHeaderTimeout,
-		writeTimeout:  defaultWriteTimeout,
-	}
-	if v := st.Raw["limits.header_timeout"]; v != "" {
-		rt.headerTimeout = time.Duration(atoi(v)) * time.Second
-	}
-	if v := st.Raw["limits.write_timeout"]; v != "" {
-		rt.writeTimeout = time.Duration(atoi(v)) * time.Second
+		headerTimeout: time.Duration(st.HeaderTimeout) * time.Second,
+		writeTimeout:  time.Duration(st.WriteTimeout) * time.Second,
 	}
 	if rt.headerTimeout <= 0 || rt.writeTimeout <= 0 {
 		return nil, nil, nil, errors.New("server: settings limits.header_timeout and limits.write_timeout must be positive")
@@ -278,8 +265,7 @@ func (s *Server) buildRuntime(snap *config.Snapshot, old *runtime) (rt *runtime,
 			case r.Dir != nil:
 				d := dirs[r.Dir]
 				if d == nil {
-					d, err = static.New(r.Dir, snap.MIME, static.Limits{SendBuffer: st.DirSendBuffer, MaxPath: st.DirMaxPath,
-						Ranges: atoi(st.Raw["dir.ranges"]) != 0, Precompressed: atoi(st.Raw["dir.precompressed"]) != 0})
+					d, err = static.New(r.Dir, snap.MIME, static.LimitsFrom(&st))
 					if err != nil {
 						return nil, nil, nil, fmt.Errorf("server: route %q: %w", r.Path, err)
 					}

@@ -1,13 +1,14 @@
 package server
 
 import (
-	"github.com/bareku/bareku/protocol/m2"
-	tns "github.com/bareku/bareku/protocol/tnetstring"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/bareku/bareku/protocol/m2"
+	tns "github.com/bareku/bareku/protocol/tnetstring"
 )
 
 func TestTempFileUploads(t *testing.T) {

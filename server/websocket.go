@@ -17,9 +17,6 @@ import (
 // (reassembled) and control frame goes to the handler as one WEBSOCKET
 // message carrying the upgrade request's headers and FLAGS.
 
-// maxWebSocketMessage bounds one reassembled message; Mongrel2 has no limit.
-const defaultMaxWebSocketMessage = 64 << 20
-
 var (
 	methodWSHandshake = []byte("WEBSOCKET_HANDSHAKE")
 	methodWebSocket   = []byte("WEBSOCKET")
@@ -119,10 +116,7 @@ func (c *conn) sendWebSocket(rt *runtime, t *target, b *backend, method []byte, 
 // a disconnect event.
 func (c *conn) webSocketLoop(rt *runtime, t *target, b *backend) bool {
 	ws := c.ws
-	maxMsg := defaultMaxWebSocketMessage
-	if v := rt.settings.Raw["limits.websocket_message"]; v != "" {
-		maxMsg = atoi(v)
-	}
+	maxMsg := rt.settings.WebSocketMessage
 	for {
 		if c.srv.freezing.Load() && ws.first == 0 {
 			c.parked.Store(true)

@@ -118,7 +118,7 @@ func (r Result) LogStatus() int {
 
 // LimitsFrom takes a Dir's limits from the server settings.
 func LimitsFrom(s *config.Settings) Limits {
-	return Limits{SendBuffer: s.DirSendBuffer, MaxPath: s.DirMaxPath}
+	return Limits{SendBuffer: s.DirSendBuffer, MaxPath: s.DirMaxPath, Ranges: s.DirRanges, Precompressed: s.DirPrecompressed}
 }
 
 // New builds the Dir for a directory row. mime maps extensions with their
