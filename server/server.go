@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -186,21 +187,12 @@ func (s *Server) Reload(snap *config.Snapshot) error {
 		px.Close() // idle pooled backend connections; exchanges in progress finish
 	}
 	for key, b := range old.backends {
-		if rt.backends[key] != b && !contains(replaced, b) {
+		if rt.backends[key] != b && !slices.Contains(replaced, b) {
 			s.retire(b)
 		}
 	}
 	s.log.Info("reloaded config", "hosts", len(snap.Hosts), "handlers", len(rt.backends))
 	return nil
-}
-
-func contains(list []*backend, b *backend) bool {
-	for _, x := range list {
-		if x == b {
-			return true
-		}
-	}
-	return false
 }
 
 // buildRuntime turns a snapshot into routing tables. Backends of old whose
