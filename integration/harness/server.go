@@ -399,16 +399,37 @@ func quote(s string) string {
 	return `"` + s + `"`
 }
 
-// freePort asks the kernel for a free loopback port. Another process may
-// take it before the server binds; start-up then fails loudly.
+// handedOut remembers every port freePort gave in this test process: the
+// kernel may offer a port again as soon as its probe listener is closed,
+// and one config must never get the same port twice (the HTTP listener
+// and a handler socket once collided that way).
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
+
+// freePort asks the kernel for a free loopback port that this process has
+// not handed out before. Another process may still take it before the
+// server binds; start-up then fails loudly.
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		handedOut.Lock()
+		fresh := !handedOut.ports[port]
+		handedOut.ports[port] = true
+		handedOut.Unlock()
+		if fresh {
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("harness: no fresh loopback port")
+	return 0
 }
 
 // syncBuffer is a bytes.Buffer safe for the process's writer goroutines and
