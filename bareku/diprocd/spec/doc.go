@@ -38,7 +38,9 @@
 //	 "restart": "always",                   or on-failure, never
 //	 "stdout_log": "…", "stderr_log": "…",  default <log_dir>/<name>.log (no log_dir: /dev/null)
 //	 "ready_after": "1s", "ready_command": ["…"], "ready_timeout": "30s",
-//	 "backoff_initial": "1s", "backoff_max": "60s", "backoff_reset": "30s"}
+//	 "backoff_initial": "1s", "backoff_max": "60s", "backoff_reset": "30s",
+//	 "switch_command": ["…"],               optional: blue/green hand-over (see Proc.SwitchCommand)
+//	 "drain_time": "1s", "switch_timeout": "10s"}  only with switch_command
 //
 // It imports only the standard library; it must not import the rest of
 // diprocd, config, server, m2sh or handlers.

@@ -21,6 +21,10 @@ const (
 	DefaultBackoffInitial  = Duration(1e9)
 	DefaultBackoffMax      = Duration(60e9)
 	DefaultBackoffReset    = Duration(30e9)
+	// DefaultDrainTime and DefaultSwitchTimeout apply only to processes
+	// with a switch_command.
+	DefaultDrainTime     = Duration(1e9)
+	DefaultSwitchTimeout = Duration(10e9)
 	// MaxCount bounds a process type's scale.
 	MaxCount = 1000
 )
@@ -54,6 +58,19 @@ type Proc struct {
 	BackoffInitial  Duration          `json:"backoff_initial,omitempty"`
 	BackoffMax      Duration          `json:"backoff_max,omitempty"`
 	BackoffReset    Duration          `json:"backoff_reset,omitempty"`
+
+	// SwitchCommand, when set, makes a reload a hand-over through the
+	// front end: once every new instance of the type is ready, the worker
+	// runs it (as the worker's own user, in /, with only the worker's
+	// fixed environment, within SwitchTimeout) to point the front end at
+	// the new instances, waits DrainTime so that the old instances answer
+	// what was already sent to them, and only then stops them. It runs
+	// once per reload of a type, and again after a failure or when the
+	// worker is unsure which instances the front end uses (its first
+	// start), so it must be idempotent.
+	SwitchCommand []string `json:"switch_command,omitempty"`
+	DrainTime     Duration `json:"drain_time,omitempty"`
+	SwitchTimeout Duration `json:"switch_timeout,omitempty"`
 }
 
 // decodeProc decodes one process object strictly.
@@ -86,6 +103,9 @@ func decodeProc(raw json.RawMessage) (Proc, error) {
 		"backoff_initial":  dur(&p.BackoffInitial),
 		"backoff_max":      dur(&p.BackoffMax),
 		"backoff_reset":    dur(&p.BackoffReset),
+		"switch_command":   strs(&p.SwitchCommand),
+		"drain_time":       dur(&p.DrainTime),
+		"switch_timeout":   dur(&p.SwitchTimeout),
 	})
 	if err != nil {
 		return Proc{}, err
@@ -153,6 +173,19 @@ func (p Proc) validate() error {
 	}
 	if p.BackoffMax != 0 && p.BackoffInitial > p.BackoffMax {
 		return errors.New("key \"backoff_initial\": larger than backoff_max")
+	}
+	if len(p.SwitchCommand) > 0 && p.SwitchCommand[0] == "" {
+		return errors.New("key \"switch_command\": empty program name")
+	}
+	if len(p.SwitchCommand) == 0 {
+		// Without a hand-over there is nothing to drain or time out:
+		// refuse the keys rather than let them look effective.
+		if p.DrainTime != 0 {
+			return errors.New("key \"drain_time\": only used with switch_command")
+		}
+		if p.SwitchTimeout != 0 {
+			return errors.New("key \"switch_timeout\": only used with switch_command")
+		}
 	}
 	return nil
 }
@@ -231,6 +264,14 @@ func (p Proc) WithDefaults() Proc {
 	}
 	if p.BackoffReset == 0 {
 		p.BackoffReset = DefaultBackoffReset
+	}
+	if len(p.SwitchCommand) > 0 {
+		if p.DrainTime == 0 {
+			p.DrainTime = DefaultDrainTime
+		}
+		if p.SwitchTimeout == 0 {
+			p.SwitchTimeout = DefaultSwitchTimeout
+		}
 	}
 	return p
 }

@@ -12,6 +12,7 @@ func FuzzParseWorker(f *testing.F) {
 	f.Add([]byte(`{"procs": [{"name": "web", "count": 2, "command": "/srv/web", "args": ["-p"], "env": {"A": "b"}, "graceful_timeout": "3s"}], "version": 3}`))
 	f.Add([]byte(`{"procs": [{"name": "web", "command": "x", "colour": 1}]}`))
 	f.Add([]byte(`{"tick": "1ms", "procs": null}`))
+	f.Add([]byte(`{"procs": [{"name": "web", "count": 3, "command": "/srv/web", "switch_command": ["/bin/sw", "b"], "drain_time": "2s", "switch_timeout": "5s"}]}`))
 	f.Add([]byte(`{"procs": [{"name": "a.1", "command": "x"}, {"name": "a", "count": 1, "command": "y"}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		w, err := ParseWorker(b)

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,6 +36,11 @@ func TestParseWorkerErrors(t *testing.T) {
 		{"version type", `{"version": "3"}`, `key "version": want an integer, got "3"`},
 		{"tick zero", `{"tick": "0s"}`, `key "tick": must be positive`},
 		{"null name", `{"procs": [{"name": null, "command": "x"}]}`, `key "name": want a string, got null`},
+		{"switch as string", `{"procs": [{"name": "web", "command": "x", "switch_command": "x"}]}`, `procs[0]: key "switch_command": want []string, got JSON string`},
+		{"switch empty program", `{"procs": [{"name": "web", "command": "x", "switch_command": [""]}]}`, `procs[0] (web): key "switch_command": empty program name`},
+		{"drain without switch", `{"procs": [{"name": "web", "command": "x", "drain_time": "2s"}]}`, `procs[0] (web): key "drain_time": only used with switch_command`},
+		{"switch timeout without switch", `{"procs": [{"name": "web", "command": "x", "switch_timeout": "2s"}]}`, `procs[0] (web): key "switch_timeout": only used with switch_command`},
+		{"bad drain", `{"procs": [{"name": "web", "command": "x", "switch_command": ["s"], "drain_time": "-1s"}]}`, `procs[0]: key "drain_time": negative duration`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +90,56 @@ func TestParseWorker(t *testing.T) {
 	d := w.Procs[2].WithDefaults()
 	if d.User != "nobody" || d.StopSignal != "TERM" || d.Restart != RestartAlways || d.GracefulTimeout != DefaultGracefulTimeout || d.ReadyAfter != DefaultReadyAfter {
 		t.Errorf("defaults: %+v", d)
+	}
+}
+
+func TestSwitchDefaults(t *testing.T) {
+	tests := []struct {
+		name                 string
+		in                   string
+		drain, switchTimeout time.Duration
+	}{
+		{"no switch", `{"name": "web", "command": "x"}`, 0, 0},
+		{"switch", `{"name": "web", "command": "x", "switch_command": ["/bin/switch", "b"]}`, time.Second, 10 * time.Second},
+		{"switch with times", `{"name": "web", "command": "x", "switch_command": ["s"], "drain_time": "3s", "switch_timeout": "1m"}`, 3 * time.Second, time.Minute},
+		{"empty switch is none", `{"name": "web", "command": "x", "switch_command": []}`, 0, 0},
+	}
+	for _, tt := range tests {
+		w, err := ParseWorker([]byte(`{"procs": [` + tt.in + `]}`))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		p := w.Procs[0].WithDefaults()
+		if p.DrainTime.D() != tt.drain || p.SwitchTimeout.D() != tt.switchTimeout {
+			t.Errorf("%s: drain_time %v switch_timeout %v, want %v %v", tt.name, p.DrainTime, p.SwitchTimeout, tt.drain, tt.switchTimeout)
+		}
+	}
+}
+
+// TestSwitchCarriedToWorker follows the hand-over keys from the master's
+// file to the worker's: the master expands and marshals its types, the
+// client writes them into the worker's file, the worker parses them.
+func TestSwitchCarriedToWorker(t *testing.T) {
+	m, err := ParseMaster([]byte(`{"master_updates": "tcp://*:1", "master_stats": "tcp://*:2", "nodes": {"app1": [
+		{"name": "web", "count": 2, "command": "/srv/web", "switch_command": ["/usr/local/bin/m2switch", "b"], "drain_time": "2s", "switch_timeout": "5s"}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(map[string]any{"procs": Expand(m.Nodes["app1"])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := ParseWorker(b)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if len(w.Procs) != 2 {
+		t.Fatalf("%d processes", len(w.Procs))
+	}
+	for _, p := range w.Procs {
+		if !reflect.DeepEqual(p.SwitchCommand, []string{"/usr/local/bin/m2switch", "b"}) || p.DrainTime.D() != 2*time.Second || p.SwitchTimeout.D() != 5*time.Second {
+			t.Errorf("%s: %+v", p.Name, p)
+		}
 	}
 }
 
@@ -157,7 +213,13 @@ func TestHash(t *testing.T) {
 	if p.Hash() != explicit.Hash() {
 		t.Error("spelling out a default changed the hash")
 	}
+	// A description without the hand-over keys marshals as it did before
+	// they existed, so a worker upgrade does not reload every process.
+	if b, _ := json.Marshal(p.WithDefaults()); strings.Contains(string(b), "switch") || strings.Contains(string(b), "drain") {
+		t.Errorf("hand-over keys in a description without them: %s", b)
+	}
 	for _, change := range []func(*Proc){
+		func(q *Proc) { q.SwitchCommand = []string{"s"} },
 		func(q *Proc) { q.Args = []string{"b"} },
 		func(q *Proc) { q.Env = map[string]string{"V": "2"} },
 		func(q *Proc) { q.Command = "/srv/web2" },
