@@ -297,6 +297,9 @@ func PrintStatus(w io.Writer, st proto.Status) error {
 			case p.PID != 0:
 				extra = fmt.Sprintf("pid %d\tup %s\trss %s\tcpu %.1fs (%.0f%%)", p.PID,
 					(time.Duration(p.UptimeSec * float64(time.Second))).Round(time.Second), bytesStr(p.RSSBytes), p.CPUSeconds, p.CPUPercent)
+				if p.State == proto.StateReloadFailed {
+					extra += fmt.Sprintf("\tretry in %.1fs\t%s", p.NextStartIn, p.LastError)
+				}
 			case p.NextStartIn > 0:
 				extra = fmt.Sprintf("next start in %.1fs\t%s", p.NextStartIn, p.LastError)
 			case p.LastError != "":

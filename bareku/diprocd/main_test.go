@@ -72,6 +72,7 @@ func TestPrintStatus(t *testing.T) {
 		{Name: "app1", State: "up", Version: 4, Applied: 4, LastHeartbeat: now.Add(-700 * time.Millisecond), WorkerAlive: true, Procs: []proto.ProcStatus{
 			{Name: "web.1", State: "running", PID: 321, Restarts: 1, UptimeSec: 65, RSSBytes: 5 << 20, CPUSeconds: 1.25, CPUPercent: 3},
 			{Name: "crash", State: "crashloop", Restarts: 7, NextStartIn: 3.2, LastError: "exited (code 1) after 5ms"},
+			{Name: "api.1", State: "reload-failed", PID: 400, NextStartIn: 2, LastError: "switch_command failed: exit status 1"},
 		}},
 		{Name: "app10", State: "never-seen", Version: 1},
 	}}
@@ -84,6 +85,7 @@ func TestPrintStatus(t *testing.T) {
 		{"app1", "up", "heartbeat 700ms ago", "version 4 (applied 4)", "worker up"},
 		{"  web.1", "running", "restarts 1", "pid 321", "up 1m5s", "rss 5.0M", "cpu 1.2s (3%)"},
 		{"  crash", "crashloop", "restarts 7", "next start in 3.2s", "exited (code 1) after 5ms"},
+		{"  api.1", "reload-failed", "pid 400", "retry in 2.0s", "switch_command failed: exit status 1"},
 		{"app10", "never-seen", "heartbeat never", "version 1 (applied 0)", "worker down"},
 	}
 	if len(lines) != len(want) {

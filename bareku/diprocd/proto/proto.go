@@ -59,11 +59,15 @@ const (
 	StateStarting  = "starting"  // started, not yet ready
 	StateRunning   = "running"   // ready
 	StateReloading = "reloading" // running, with its replacement starting
-	StateBackoff   = "backoff"   // crashed, waiting to be restarted
-	StateCrashLoop = "crashloop" // crashed repeatedly, waiting longer each time
-	StateStopping  = "stopping"  // signalled, waiting for its group to exit
-	StateExited    = "exited"    // exited and not to be restarted
-	StateFailed    = "failed"    // cannot be started (bad user, missing binary)
+	// StateReloadFailed: running the old description; the replacement is
+	// ready but its switch_command failed (last_error), and is retried
+	// at next_start_at.
+	StateReloadFailed = "reload-failed"
+	StateBackoff      = "backoff"   // crashed, waiting to be restarted
+	StateCrashLoop    = "crashloop" // crashed repeatedly, waiting longer each time
+	StateStopping     = "stopping"  // signalled, waiting for its group to exit
+	StateExited       = "exited"    // exited and not to be restarted
+	StateFailed       = "failed"    // cannot be started (bad user, missing binary)
 )
 
 // ProcStatus is one process as a worker sees it; clients add resource use.

@@ -13,6 +13,14 @@
 // ready, and only then stops the old one; a stop signals the whole group
 // and escalates to SIGKILL after the graceful timeout.
 //
+// A process type with a switch_command is reloaded blue/green instead:
+// the new instances connect to other endpoints, and once all of them are
+// ready the worker runs the command once for the type to point the front
+// end at them, waits drain_time so the old instances answer what the front
+// end had already queued to them, and then stops the old ones. A failed
+// switch leaves old and new instances running, shows the type's slots as
+// reload-failed and is retried with backoff (handover.go).
+//
 // It imports the standard library and diprocd/spec, diprocd/proto and
 // diprocd/procfs; it must not import config, server, m2sh or handlers.
 package worker

@@ -29,11 +29,7 @@ type account struct {
 // switch users, so everything runs as itself (said once in New's log).
 func (w *Worker) account(name string) (account, error) {
 	if !w.asRoot {
-		cur, err := user.Current()
-		if err != nil {
-			return account{}, fmt.Errorf("current user: %w", err)
-		}
-		return account{name: cur.Username, home: cur.HomeDir}, nil
+		return w.ownAccount()
 	}
 	u, err := user.Lookup(name)
 	if err != nil {
@@ -49,6 +45,15 @@ func (w *Worker) account(name string) (account, error) {
 		name: u.Username,
 		home: u.HomeDir,
 	}, nil
+}
+
+// ownAccount is the worker's own user.
+func (w *Worker) ownAccount() (account, error) {
+	cur, err := user.Current()
+	if err != nil {
+		return account{}, fmt.Errorf("current user: %w", err)
+	}
+	return account{name: cur.Username, home: cur.HomeDir}, nil
 }
 
 // environ is the process environment: a fixed base, then the configured

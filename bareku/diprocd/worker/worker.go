@@ -73,6 +73,25 @@ type readyEvent struct {
 	ok  bool
 }
 
+// typeState is what the worker knows of a process type as a whole for the
+// switch_command hand-over: all instances of a type sit behind the same
+// front-end route, so the front end is switched once for all of them.
+type typeState struct {
+	served     string    // type hash of the description in service; "" unknown
+	switching  string    // type hash a switch_command is running for
+	target     string    // type hash of the last switch attempted
+	failures   int       // consecutive failed switches to target
+	retryAt    time.Time // no new attempt before this
+	lastErr    string
+	drainUntil time.Time // old instances are stopped after this
+}
+
+type switchEvent struct {
+	typ, hash string
+	output    []byte
+	err       error
+}
+
 // Worker reconciles the processes of one node with its configuration
 // file. Create it with New and drive it with Run.
 type Worker struct {
@@ -83,8 +102,10 @@ type Worker struct {
 	bootID   string
 	asRoot   bool
 	slots    map[string]*slot
+	types    map[string]*typeState
 	exits    chan exitEvent
 	readies  chan readyEvent
+	switches chan switchEvent
 
 	lastState  []byte
 	lastStatus []byte
@@ -111,8 +132,10 @@ func New(confFile string, log *slog.Logger) (*Worker, error) {
 		bootID:   boot,
 		asRoot:   os.Geteuid() == 0,
 		slots:    map[string]*slot{},
+		types:    map[string]*typeState{},
 		exits:    make(chan exitEvent, 64),
 		readies:  make(chan readyEvent, 64),
+		switches: make(chan switchEvent, 16),
 	}
 	if !w.asRoot {
 		log.Warn("worker not running as root: processes run as the current user whatever their configured user")
@@ -139,6 +162,8 @@ func (w *Worker) Run(ctx context.Context, wake <-chan struct{}) error {
 			w.markExit(ev)
 		case ev := <-w.readies:
 			w.markReady(ev)
+		case ev := <-w.switches:
+			w.switched(ev, time.Now())
 		case <-wake:
 			w.reload()
 		case <-t.C:
@@ -148,11 +173,14 @@ func (w *Worker) Run(ctx context.Context, wake <-chan struct{}) error {
 	}
 }
 
-// step reconciles every slot and records the result.
+// step reconciles every slot, starts the hand-overs that are due and
+// records the result.
 func (w *Worker) step(now time.Time) {
+	// A new instance that is not serving yet (starting, or ready and
+	// waiting for its hand-over) holds back the removal of others.
 	starting := false
 	for _, s := range w.slots {
-		if s.next != nil && !s.next.Ready {
+		if s.next != nil {
 			starting = true
 		}
 	}
@@ -162,6 +190,7 @@ func (w *Worker) step(now time.Time) {
 			delete(w.slots, name)
 		}
 	}
+	w.startSwitches(now)
 	w.saveState()
 	w.writeStatus(now, false)
 }
@@ -265,7 +294,7 @@ func (w *Worker) reconcile(s *slot, now time.Time, starting bool) {
 		w.retire(s, &s.next, now)
 		return
 	}
-	if s.next != nil && s.next.Hash != s.wantHash {
+	if s.next != nil && s.next.Hash != s.wantHash && !w.handingOver(s.next) {
 		w.retire(s, &s.next, now) // superseded while starting
 	}
 	if s.next == nil && s.final == "" && (s.cur == nil || s.cur.Hash != s.wantHash) && !now.Before(s.nextStart) {
@@ -282,12 +311,17 @@ func (w *Worker) reconcile(s *slot, now time.Time, starting bool) {
 	if s.next != nil && !s.next.Ready {
 		w.checkReady(s, now)
 	}
-	if s.next != nil && s.next.Ready {
+	if s.next != nil && s.next.Ready && !w.needsSwitch(s.next) {
+		ts := w.typ(s.next.Spec.Type)
+		if s.cur != nil && now.Before(ts.drainUntil) {
+			return // the old process answers what the front end already sent it
+		}
 		if s.cur != nil {
 			w.log.Info("replacement ready, stopping the old process", "proc", s.name, "new_pid", s.next.PID, "old_pid", s.cur.PID)
 			w.retire(s, &s.cur, now)
 		}
 		s.cur, s.next = s.next, nil
+		ts.served = typeHash(s.cur.Spec)
 	}
 }
 
@@ -413,12 +447,17 @@ func (w *Worker) backoff(s *slot, uptime time.Duration, now time.Time) {
 		s.failures = 0
 	}
 	s.failures++
+	s.nextStart = now.Add(backoffDelay(p, s.failures))
+}
+
+// backoffDelay is p's delay after the given number of consecutive
+// failures: backoff_initial × 2^(failures-1), capped at backoff_max.
+func backoffDelay(p spec.Proc, failures int) time.Duration {
 	d := p.BackoffInitial.D()
-	for i := 1; i < s.failures && d < p.BackoffMax.D(); i++ {
+	for i := 1; i < failures && d < p.BackoffMax.D(); i++ {
 		d *= 2
 	}
-	d = min(d, p.BackoffMax.D())
-	s.nextStart = now.Add(d)
+	return min(d, p.BackoffMax.D())
 }
 
 func (w *Worker) find(pid int) *instance {
@@ -527,6 +566,8 @@ func (w *Worker) adopt() {
 		switch {
 		case r.Role == "cur" && s.cur == nil:
 			s.cur = &in
+			// What serves is what the front end was last switched to.
+			w.typ(in.Spec.Type).served = typeHash(in.Spec)
 		case r.Role == "next" && s.next == nil:
 			s.next = &in
 		default:
@@ -546,7 +587,12 @@ func (w *Worker) writeStatus(now time.Time, force bool) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		ws.Procs = append(ws.Procs, w.slots[n].status(now))
+		s := w.slots[n]
+		var ts *typeState
+		if s.want != nil {
+			ts = w.types[s.want.Type]
+		}
+		ws.Procs = append(ws.Procs, s.status(now, ts))
 	}
 	procs, _ := json.Marshal(ws.Procs)
 	if !force && bytes.Equal(procs, w.lastStatus) && now.Sub(w.statusAt) < statusEvery {
@@ -561,7 +607,8 @@ func (w *Worker) writeStatus(now time.Time, force bool) {
 	w.lastStatus, w.statusAt = procs, now
 }
 
-func (s *slot) status(now time.Time) proto.ProcStatus {
+// status is the slot's state; ts is its type's, nil if it has none.
+func (s *slot) status(now time.Time, ts *typeState) proto.ProcStatus {
 	ps := proto.ProcStatus{Name: s.name, Restarts: s.restarts, LastError: s.lastErr}
 	if s.want != nil {
 		ps.Type = s.want.Type
@@ -570,6 +617,16 @@ func (s *slot) status(now time.Time) proto.ProcStatus {
 	switch {
 	case s.want == nil:
 		ps.State = proto.StateStopping
+	case ts != nil && ts.failures > 0 && ts.switching == "" && s.next != nil && s.next.Ready && typeHash(s.next.Spec) == ts.target:
+		ps.State, ps.LastError = proto.StateReloadFailed, ts.lastErr
+		if ts.retryAt.After(now) {
+			ps.NextStartAt = ts.retryAt
+		}
+		if s.cur != nil {
+			show(s.cur)
+		} else {
+			show(s.next)
+		}
 	case s.cur != nil && s.next != nil:
 		ps.State = proto.StateReloading
 		show(s.cur)

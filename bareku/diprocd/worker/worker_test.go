@@ -48,7 +48,7 @@ func TestSlotStatus(t *testing.T) {
 		{"done", slot{want: &p, final: proto.StateExited}, proto.StateExited, 0},
 	}
 	for _, tt := range tests {
-		st := tt.s.status(now)
+		st := tt.s.status(now, nil)
 		if st.State != tt.want || st.PID != tt.pid {
 			t.Errorf("%s: %s pid %d, want %s pid %d", tt.name, st.State, st.PID, tt.want, tt.pid)
 		}
