@@ -67,6 +67,7 @@ type runtime struct {
 	defaultHost   *hostRuntime
 	backends      map[backendKey]*backend
 	proxies       []*proxy.Proxy // closed when the runtime is replaced
+	dirs          []*static.Dir  // closed when the runtime is replaced
 	headerTimeout time.Duration
 	writeTimeout  time.Duration
 	filters       filterSet
@@ -186,6 +187,9 @@ func (s *Server) Reload(snap *config.Snapshot) error {
 	for _, px := range old.proxies {
 		px.Close() // idle pooled backend connections; exchanges in progress finish
 	}
+	for _, d := range old.dirs {
+		d.Close() // file watches; requests in progress finish
+	}
 	for key, b := range old.backends {
 		if rt.backends[key] != b && !slices.Contains(replaced, b) {
 			s.retire(b)
@@ -262,6 +266,7 @@ func (s *Server) buildRuntime(snap *config.Snapshot, old *runtime) (rt *runtime,
 						return nil, nil, nil, fmt.Errorf("server: route %q: %w", r.Path, err)
 					}
 					dirs[r.Dir] = d
+					rt.dirs = append(rt.dirs, d)
 				}
 				t.dir = d
 			case r.Proxy != nil:
@@ -444,6 +449,9 @@ func (s *Server) Close() error {
 	}
 	for _, px := range s.rt.Load().proxies {
 		px.Close()
+	}
+	for _, d := range s.rt.Load().dirs {
+		d.Close()
 	}
 	return s.zctx.Term()
 }

@@ -114,8 +114,15 @@ type fileMeta struct {
 	stale atomic.Bool
 	// body holds the contents of a small file (at most smallFileMax
 	// bytes, and last modified over a second before it was read), so a
-	// cached hit costs one stat(2) instead of open, fstat, read and close.
+	// cached hit costs at most one stat(2) instead of open, fstat, read
+	// and close.
 	body atomic.Pointer[[]byte]
+	// dirs are the directories from the base down to the file, watched
+	// to notice changes without a stat (watch.go); nil for a file reached
+	// through a symlink. checked is the last stat that found the file
+	// unchanged, with the watches' counts at the time.
+	dirs    []string
+	checked atomic.Pointer[check]
 }
 
 // smallFileMax is the largest file whose contents the cache keeps.
@@ -155,10 +162,12 @@ func appendUint(b []byte, v uint64) []byte {
 
 // fileCache maps a route prefix and request path to the metadata of the
 // file it resolved to, so a repeated request skips the realpath walk. It
-// holds at most max entries. An entry is only a hint: every use opens the
-// remembered name and checks the open file against it (variant.fresh), so
-// a file that changed, moved or was replaced through a symlink is resolved
-// again, and the file sent is always the one that was found inside the base.
+// holds at most max entries. An entry is only a hint: a use opens (or, for
+// cached contents, stats) the remembered name and checks the file against
+// it (variant.fresh), so a file that changed, moved or was replaced through
+// a symlink is resolved again, and the file sent is always the one that was
+// found inside the base. Cached contents are also served on the word of the
+// watcher (watch.go) for up to a second between checks.
 // Siblings are checked the same way when one is sent, and their presence
 // through the directory's mtime (fileMeta.dir).
 //

@@ -72,6 +72,14 @@ type Dir struct {
 	realbase atomic.Pointer[string]
 	cache    *fileCache
 	scratch  sync.Pool // *scratch
+
+	// watch tells cached entries about changes (watch.go). It is started
+	// on first use, so a Dir built for a config that is never served holds
+	// no descriptor; nil when inotify is unavailable or the Dir is closed,
+	// and every cached hit then costs a stat(2).
+	watchMu     sync.Mutex
+	watch       *watcher
+	watchFailed bool // inotify_init1 failed or Close was called
 }
 
 // scratch is the per-request working memory, pooled so a steady stream of
@@ -128,8 +136,9 @@ func LimitsFrom(s *config.Settings) Limits {
 // negative. The base is not resolved yet (see Serve).
 //
 // cache_ttl is accepted and otherwise unused: Mongrel2 trusted a cached file
-// record for cache_ttl seconds, while a Dir checks the open file against
-// what it remembers on every request.
+// record for cache_ttl seconds, while a Dir checks the file against what it
+// remembers on every request, or for small files is told of changes by
+// inotify (watch.go).
 func New(cfg *config.Dir, mime map[string]string, lim Limits) (*Dir, error) {
 	if lim.SendBuffer <= 0 {
 		lim.SendBuffer = DefaultSendBuffer
@@ -214,7 +223,7 @@ func (d *Dir) Serve(conn io.Writer, req *http1.Request, prefix string, now time.
 	}
 	keep := Result{Close: req.CloseWanted, Log: true}
 
-	f, meta, kind := d.find(s, prefix, path)
+	f, meta, kind := d.find(s, prefix, path, now)
 	switch kind {
 	case foundNothing:
 		keep.Status = 404
@@ -530,7 +539,7 @@ const (
 
 // find maps the request onto the file system (spec §5) and, for a regular
 // file, returns it opened together with its metadata.
-func (d *Dir) find(s *scratch, prefix string, path []byte) (*os.File, *fileMeta, int) {
+func (d *Dir) find(s *scratch, prefix string, path []byte, now time.Time) (*os.File, *fileMeta, int) {
 	// Mongrel2 refuses such routes per request, with a 404.
 	if len(prefix) == 0 || prefix[0] != '/' || len(prefix) >= d.maxPath {
 		return nil, nil, foundNothing
@@ -540,11 +549,27 @@ func (d *Dir) find(s *scratch, prefix string, path []byte) (*os.File, *fileMeta,
 	key = append(key, path...)
 	s.buf = key[:0]
 	if m := d.cache.get(key); m != nil {
+		if m.body.Load() != nil && !m.stale.Load() && m.checked.Load().trusted(now) {
+			// Contents cached and nothing changed near the file since it
+			// was last checked: the caller opens the file only if it
+			// needs it.
+			return nil, m, foundFile
+		}
 		if !m.stale.Load() && d.siblingsUnchanged(m) {
 			if m.body.Load() != nil {
-				// Contents cached: a stat proves they are still current;
-				// the caller opens the file only if it needs it.
+				// Contents cached: a stat proves they are still current.
+				// The watches are armed first, so a change after the stat
+				// is reported.
+				var marks []dirMark
+				last := m.checked.Load()
+				rearm := m.dirs != nil && (last == nil || now.Sub(last.at) >= rearmEvery || now.Before(last.at))
+				if rearm {
+					marks = d.mark(m.dirs)
+				}
 				if st, err := os.Stat(m.name); err == nil && m.fresh(st) {
+					if marks != nil {
+						m.checked.Store(&check{at: now, marks: marks})
+					}
 					return nil, m, foundFile
 				}
 			} else if f, st, err := openRegular(m.name); err == nil && m.fresh(st) {
@@ -591,6 +616,12 @@ func (d *Dir) find(s *scratch, prefix string, path []byte) (*os.File, *fileMeta,
 		return nil, nil, foundNothing
 	}
 	m := d.newMeta(realbase, name, st)
+	if name == string(target) {
+		// Reached without symlinks: the directories on the way are all
+		// that can change it. (A symlink's own directory may lie
+		// elsewhere, so such entries are always checked with stat.)
+		m.dirs = watchDirs(realbase, name)
+	}
 	m.keepBody(f, time.Now())
 	d.cache.put(key, m)
 	return f, m, foundFile
@@ -687,6 +718,37 @@ func openVariant(v *variant) (*os.File, error) {
 		return nil, fmt.Errorf("static: %s changed", v.name)
 	}
 	return f, nil
+}
+
+// mark arms the watches on dirs, starting the watcher on first use; nil
+// when there is none.
+func (d *Dir) mark(dirs []string) []dirMark {
+	d.watchMu.Lock()
+	if d.watch == nil && !d.watchFailed {
+		w, err := newWatcher()
+		d.watch, d.watchFailed = w, err != nil
+	}
+	w := d.watch
+	d.watchMu.Unlock()
+	if w == nil {
+		return nil
+	}
+	return w.mark(dirs)
+}
+
+// Close stops noticing file changes through inotify and releases its
+// descriptor. A closed Dir still serves correctly (requests in progress
+// when a reload replaces it finish normally), at the cost of a stat(2) per
+// cached hit.
+func (d *Dir) Close() error {
+	d.watchMu.Lock()
+	w := d.watch
+	d.watch, d.watchFailed = nil, true
+	d.watchMu.Unlock()
+	if w == nil {
+		return nil
+	}
+	return w.close()
 }
 
 // resolveBase returns the canonical base, resolving it on first use.

@@ -315,6 +315,7 @@ func TestCacheNoticesChanges(t *testing.T) {
 	d := newTestDir(t, root, testMIME())
 	name := filepath.Join(root, "static", "data.txt")
 	serve := func() (string, Result) {
+		seeChanges(d)
 		var out bytes.Buffer
 		res, err := d.Serve(&out, parseRequest(t, get("/data.txt")), "/", testNow)
 		if err != nil {
@@ -380,6 +381,7 @@ func TestCacheDirectoryReplacedBySymlink(t *testing.T) {
 	if err := os.Symlink("../outside", sub); err != nil {
 		t.Fatal(err)
 	}
+	seeChanges(d)
 	out.Reset()
 	res, err := d.Serve(&out, parseRequest(t, get("/sub/deep.txt")), "/", testNow)
 	if err != nil || out.String() != wire404 || res != keep404 {

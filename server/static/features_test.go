@@ -368,6 +368,7 @@ func TestSiblingChanges(t *testing.T) {
 	d := newFeatureDir(t, root, Limits{Precompressed: true})
 	dir := filepath.Join(root, "static", "enc")
 	serve := func() string {
+		seeChanges(d)
 		var out bytes.Buffer
 		if _, err := d.Serve(&out, parseRequest(t, get("/enc/plain.txt", "Accept-Encoding: br")), "/", testNow); err != nil {
 			t.Fatal(err)

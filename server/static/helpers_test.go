@@ -134,3 +134,16 @@ func normalizeDate(b []byte) []byte {
 	out = append(out, "<date>"...)
 	return append(out, b[i+len(key)+j:]...)
 }
+
+// seeChanges has d's watcher count every file change made so far. The
+// watcher does so by itself a moment after each change; a test that
+// changes files and asks at once calls this in between, as a request
+// arriving that moment later would find.
+func seeChanges(d *Dir) {
+	d.watchMu.Lock()
+	w := d.watch
+	d.watchMu.Unlock()
+	if w != nil {
+		w.sync()
+	}
+}

@@ -14,6 +14,7 @@ func TestSmallFileContentsCacheNoticesChanges(t *testing.T) {
 	root := makeTree(t)
 	d := newTestDir(t, root, testMIME())
 	get := func() string {
+		seeChanges(d)
 		var out bytes.Buffer
 		if _, err := d.Serve(&out, parseRequest(t, "GET /data.txt HTTP/1.1\r\n\r\n"), "/", testNow); err != nil {
 			t.Fatal(err)
@@ -41,6 +42,7 @@ func TestSmallFileContentsCacheNoticesChanges(t *testing.T) {
 		t.Fatalf("after a change the body is %q", got)
 	}
 	os.Remove(name)
+	seeChanges(d)
 	var out bytes.Buffer
 	res, _ := d.Serve(&out, parseRequest(t, "GET /data.txt HTTP/1.1\r\n\r\n"), "/", testNow)
 	if res.Status != 404 {
