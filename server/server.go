@@ -272,7 +272,11 @@ func (s *Server) buildRuntime(snap *config.Snapshot, old *runtime) (rt *runtime,
 			case r.Proxy != nil:
 				px := proxies[r.Proxy]
 				if px == nil {
-					px = proxy.New(r.Proxy, proxy.Options{ProxyReadRetries: st.ProxyReadRetries})
+					px = proxy.New(r.Proxy, proxy.Options{
+						ProxyReadRetries:   st.ProxyReadRetries,
+						ProxyReadRetryWarn: st.ProxyReadRetryWarn,
+						Warn:               s.log.Warn,
+					})
 					proxies[r.Proxy] = px
 					rt.proxies = append(rt.proxies, px)
 				}

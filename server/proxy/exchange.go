@@ -184,6 +184,10 @@ func (x *exchange) readHead() (int, error) {
 		if reads == x.p.opt.ProxyReadRetries {
 			return 0, fmt.Errorf("%w (%s)", errSlowHead, x.p.addr)
 		}
+		if reads == x.p.opt.ProxyReadRetryWarn {
+			x.p.opt.Warn("proxy: backend is slow to send its response head",
+				"backend", x.p.addr, "reads", reads, "limits.proxy_read_retries", x.p.opt.ProxyReadRetries)
+		}
 		reads++
 		m, err := bc.read(bc.buf[bc.w:], x.p.opt.ReadTimeout)
 		bc.w += m

@@ -222,3 +222,33 @@ func TestIdleTimeout(t *testing.T) {
 		t.Errorf("backend accepted %d connections, want 2", n)
 	}
 }
+
+// TestSlowHeadWarning: a response head that takes more reads than
+// limits.proxy_read_retry_warn is reported once and still relayed.
+func TestSlowHeadWarning(t *testing.T) {
+	var mu sync.Mutex
+	var warnings []string
+	opt := Options{ProxyReadRetryWarn: 3, Warn: func(msg string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		warnings = append(warnings, fmt.Sprint(append([]any{msg}, args...)...))
+	}}
+	const resp = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	p := New(proxyRow(startScripted(t, func(nc net.Conn) {
+		for _, c := range resp {
+			io.WriteString(nc, string(c))
+			time.Sleep(5 * time.Millisecond)
+		}
+	})), opt)
+	defer p.Close()
+	fr := startFront(t, p)
+	got, _ := exchangeRaw(t, fr.addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", len(resp))
+	if got != resp {
+		t.Fatalf("client got %q", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "slow to send its response head") || !strings.Contains(warnings[0], "reads3") {
+		t.Fatalf("warnings %q", warnings)
+	}
+}

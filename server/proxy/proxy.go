@@ -31,13 +31,14 @@ var (
 
 // Defaults for zero Options fields.
 const (
-	DefaultDialTimeout       = 10 * time.Second
-	DefaultReadTimeout       = 60 * time.Second
-	DefaultWriteTimeout      = 30 * time.Second
-	DefaultIdleTimeout       = 30 * time.Second
-	DefaultMaxIdlePerBackend = 32
-	DefaultProxyReadRetries  = 100 // limits.proxy_read_retries
-	DefaultBufferSize        = 32 << 10
+	DefaultDialTimeout        = 10 * time.Second
+	DefaultReadTimeout        = 60 * time.Second
+	DefaultWriteTimeout       = 30 * time.Second
+	DefaultIdleTimeout        = 30 * time.Second
+	DefaultMaxIdlePerBackend  = 32
+	DefaultProxyReadRetries   = 100 // limits.proxy_read_retries
+	DefaultProxyReadRetryWarn = 10  // limits.proxy_read_retry_warn
+	DefaultBufferSize         = 32 << 10
 )
 
 // Options are a Proxy's limits. The zero value gives the defaults above.
@@ -56,6 +57,12 @@ type Options struct {
 	// ProxyReadRetries (limits.proxy_read_retries) is how many reads a
 	// response head may take to arrive.
 	ProxyReadRetries int
+	// ProxyReadRetryWarn (limits.proxy_read_retry_warn) is how many reads
+	// a response head may take before the slow backend is reported to
+	// Warn, once per response.
+	ProxyReadRetryWarn int
+	// Warn receives that report; nil drops it.
+	Warn func(msg string, args ...any)
 	// BufferSize is the per-connection relay buffer, and so the longest
 	// response head accepted.
 	BufferSize int
@@ -82,6 +89,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.ProxyReadRetries <= 0 {
 		o.ProxyReadRetries = DefaultProxyReadRetries
+	}
+	if o.ProxyReadRetryWarn <= 0 {
+		o.ProxyReadRetryWarn = DefaultProxyReadRetryWarn
+	}
+	if o.Warn == nil {
+		o.Warn = func(string, ...any) {}
 	}
 	if o.BufferSize <= 0 {
 		o.BufferSize = DefaultBufferSize
