@@ -304,25 +304,21 @@ func (b *backend) recvLoop(ctx *zmq.Context, sub *zmq.Socket) {
 	defer sub.Close()
 	var reply m2.Reply
 	for {
-		msg, err := sub.Recv()
-		if err != nil {
-			if errors.Is(err, zmq.ErrTimeout) {
-				select {
-				case <-b.stop:
-					return
-				default:
-					continue
-				}
-			}
-			select {
-			case <-b.stop:
-				return
-			default:
-			}
-			b.log.Error("could not receive from handler", "err", err)
-			continue
+		err := sub.ReceiveEach(b.stop, func(msg []byte) { b.dispatch(msg, &reply) })
+		select {
+		case <-b.stop:
+			return
+		default:
 		}
-		b.dispatch(msg, &reply)
+		if errors.Is(err, zmq.ErrClosed) {
+			return
+		}
+		b.log.Error("could not receive from handler", "err", err)
+		select {
+		case <-b.stop:
+			return
+		case <-time.After(handlerPollPeriod):
+		}
 	}
 }
 

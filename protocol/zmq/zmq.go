@@ -3,6 +3,7 @@ package zmq
 import (
 	"errors"
 	"fmt"
+	"os"
 	"syscall"
 	"time"
 
@@ -213,4 +214,79 @@ func mapErr(err error) error {
 func (s *Socket) SendNoWait(data []byte) error {
 	_, err := s.s.SendBytes(data, zmq4.DONTWAIT)
 	return mapErr(err)
+}
+
+// ReceiveEach calls handle with every message frame the socket receives,
+// in order, until done is closed (it then returns nil) or the socket fails.
+// Each msg is a fresh slice that handle may keep.
+//
+// It waits through the Go runtime's network poller on the socket's
+// ZMQ_FD rather than in a thread blocked inside libzmq: a blocked call
+// holds an OS thread and hands the goroutine's processor to another thread
+// on every wait, which costs a thread switch per burst of messages. Here a
+// wait is one more descriptor in the poller the connections already use,
+// and a burst is drained with non-blocking receives.
+//
+// The socket must not be used by anything else while ReceiveEach runs.
+func (s *Socket) ReceiveEach(done <-chan struct{}, handle func(msg []byte)) error {
+	zfd, err := s.s.GetFd()
+	if err != nil {
+		return fmt.Errorf("zmq: %v %s: ZMQ_FD: %w", s.kind, s.endpoint, err)
+	}
+	// The poller gets its own descriptor for the same signalling file,
+	// so closing it leaves libzmq's untouched. libzmq made that file
+	// non-blocking, which lets os.NewFile register it with the poller.
+	fd, err := syscall.Dup(zfd)
+	if err != nil {
+		return fmt.Errorf("zmq: %v %s: dup ZMQ_FD: %w", s.kind, s.endpoint, err)
+	}
+	syscall.CloseOnExec(fd)
+	f := os.NewFile(uintptr(fd), "zmq-fd")
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("zmq: %v %s: %w", s.kind, s.endpoint, err)
+	}
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-done:
+			f.SetReadDeadline(time.Unix(1, 0)) // wakes the wait below
+		case <-finished:
+		}
+	}()
+	for {
+		for {
+			b, err := s.s.RecvBytes(zmq4.DONTWAIT)
+			if err != nil {
+				if err = mapErr(err); err == ErrTimeout {
+					break
+				}
+				return err
+			}
+			handle(b)
+		}
+		// ZMQ_FD only says that something may have changed: ZMQ_EVENTS
+		// (which also consumes the signal) tells whether a message is
+		// there. The poller's readiness is reset when the wait starts, and
+		// the check comes after that, so a signal cannot slip between.
+		var evErr error
+		err := rc.Read(func(uintptr) bool {
+			ev, err := s.s.GetEvents()
+			if err != nil {
+				evErr = err
+				return true
+			}
+			return ev&zmq4.POLLIN != 0
+		})
+		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return nil
+		case err != nil:
+			return fmt.Errorf("zmq: %v %s: wait: %w", s.kind, s.endpoint, err)
+		case evErr != nil:
+			return mapErr(evErr)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package zmq
 import (
 	"errors"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +107,70 @@ func TestBindErrorNamesEndpoint(t *testing.T) {
 	}
 	if want := "bogus://x"; !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %q does not name the endpoint", err)
+	}
+}
+
+// TestReceiveEach: every message arrives once and in order, whether it was
+// queued before the call or sent while it waits, and closing done ends the
+// call promptly.
+func TestReceiveEach(t *testing.T) {
+	ctx, err := NewContext(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Term()
+	ep := "ipc://" + filepath.Join(t.TempDir(), "each")
+	pull, err := ctx.Bind(Pull, ep, Options{Linger: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pull.Close()
+	push, err := ctx.Connect(Push, ep, Options{Linger: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer push.Close()
+
+	const before, during = 500, 500
+	for i := range before {
+		if err := push.Send([]byte(strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan struct{})
+	got := make(chan string, before+during)
+	returned := make(chan error, 1)
+	go func() { returned <- pull.ReceiveEach(done, func(m []byte) { got <- string(m) }) }()
+	for i := range before + during {
+		if i >= before {
+			// Paced, so that most arrive while the receiver waits.
+			if i%50 == 0 {
+				time.Sleep(5 * time.Millisecond)
+			}
+			if err := push.Send([]byte(strconv.Itoa(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		select {
+		case m := <-got:
+			if m != strconv.Itoa(i) {
+				t.Fatalf("message %d is %q", i, m)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("message %d never arrived", i)
+		}
+	}
+	time.Sleep(20 * time.Millisecond)
+	close(done)
+	select {
+	case err := <-returned:
+		if err != nil {
+			t.Fatalf("ReceiveEach returned %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("ReceiveEach did not return after done was closed")
+	}
+	if len(got) != 0 {
+		t.Fatalf("%d extra messages", len(got))
 	}
 }
