@@ -267,12 +267,19 @@ func (s *Socket) ReceiveEach(done <-chan struct{}, handle func(msg []byte)) erro
 			}
 			handle(b)
 		}
-		// ZMQ_FD only says that something may have changed: ZMQ_EVENTS
-		// (which also consumes the signal) tells whether a message is
-		// there. The poller's readiness is reset when the wait starts, and
-		// the check comes after that, so a signal cannot slip between.
+		// ZMQ_FD only says that something may have changed. The poller's
+		// readiness is reset when the wait starts, so ZMQ_EVENTS (which
+		// also consumes the signal) is asked after that: a message that
+		// came since the last receive is seen there, and anything later
+		// signals the poller. After a wake the receive loop above finds
+		// out for itself.
 		var evErr error
+		checked := false
 		err := rc.Read(func(uintptr) bool {
+			if checked {
+				return true
+			}
+			checked = true
 			ev, err := s.s.GetEvents()
 			if err != nil {
 				evErr = err
