@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/bareku/bareku/protocol/zmq"
 )
@@ -78,11 +79,25 @@ func run(ctx context.Context, name, send, recv, id string, log *slog.Logger, ser
 	return err
 }
 
+// subscribeWait is how long connectStoppable waits between connecting the
+// PUB socket and the PULL socket: a server that is up completes the PUB
+// connection and sends its subscription within a few round trips, and a
+// reply published before the subscription arrives is dropped.
+const subscribeWait = 100 * time.Millisecond
+
 // connectStoppable is Connect with default options, except that the PULL
 // socket lives in a ZeroMQ context of its own (returned), which the caller
 // terminates to stop receiving while the PUB socket, in the Conn's own
 // context, keeps sending. Terminating a context is the one way libzmq
 // offers to interrupt a receive from another thread.
+//
+// The two contexts have an I/O thread each, so the PUB connection no
+// longer naturally precedes the PULL one: the PULL socket is connected
+// subscribeWait after the PUB socket, so that a handler joining a server
+// under load is subscribed before requests reach it. (A server that binds
+// the endpoints only after both sockets started retrying gets the two
+// connections in any order; it must hold requests back for a moment, as
+// Bareku does after a binary upgrade.)
 func connectStoppable(sendSpec, recvSpec, senderID string) (*Conn, *zmq.Context, error) {
 	pullCtx, err := zmq.NewContext(1)
 	if err != nil {
@@ -98,6 +113,7 @@ func connectStoppable(sendSpec, recvSpec, senderID string) (*Conn, *zmq.Context,
 	// place before the first request can arrive.
 	c.pub, err = pubCtx.Connect(zmq.Pub, recvSpec, zmq.Options{Identity: senderID, Linger: DefaultLinger})
 	if err == nil {
+		time.Sleep(subscribeWait)
 		c.pull, err = pullCtx.Connect(zmq.Pull, sendSpec, zmq.Options{RecvTimeout: c.poll, Linger: -1})
 		if err != nil {
 			err = fmt.Errorf("m2handler: requests from %s: %w", sendSpec, err)

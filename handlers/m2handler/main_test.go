@@ -5,10 +5,15 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/bareku/bareku/handlers/m2handler/m2handlertest"
+	"github.com/bareku/bareku/protocol/zmq"
 )
 
 // running is one call of run against a fake server end.
@@ -131,5 +136,138 @@ func TestRunReturnsServeError(t *testing.T) {
 	r.fe.Expect([]byte(testUUID + " 1:1, answer"))
 	if err := r.wait(t); !errors.Is(err, boom) {
 		t.Fatalf("run: %v, want %v", err, boom)
+	}
+}
+
+// TestConnectJoinsUnderLoad starts handlers one after another while a
+// server end pushes requests as fast as it can: every request must be
+// answered, so each handler's PUB socket must be subscribed before its
+// PULL socket takes requests.
+func TestConnectJoinsUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	dir := t.TempDir()
+	send, recv := "ipc://"+filepath.Join(dir, "send"), "ipc://"+filepath.Join(dir, "recv")
+	if len(recv) > 100 {
+		t.Skip("temporary directory too deep for ipc:// paths")
+	}
+	zctx, err := zmq.NewContext(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	push, err := zctx.Bind(zmq.Push, send, zmq.Options{SendTimeout: 20 * time.Millisecond, Linger: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := zctx.Bind(zmq.Sub, recv, zmq.Options{RecvTimeout: 20 * time.Millisecond, Linger: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The server end: one goroutine pushes numbered requests until stop,
+	// at most window of them unanswered (like clients waiting for their
+	// answers, and so that no queue overflows); another notes which
+	// numbers were answered.
+	const window = 200
+	var nAnswered atomic.Int64
+	stop, stopped := make(chan struct{}), make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				stopped <- n
+				return
+			default:
+			}
+			if int64(n)-nAnswered.Load() >= window {
+				time.Sleep(100 * time.Microsecond)
+				continue
+			}
+			h := `{"PATH":"/","METHOD":"GET","VERSION":"HTTP/1.1","URI":"/","PATTERN":"/"}`
+			msg := testUUID + " " + strconv.Itoa(n) + " / " + strconv.Itoa(len(h)) + ":" + h + ",0:,"
+			if push.Send([]byte(msg)) == nil {
+				n++
+			}
+		}
+	}()
+	answered := map[string]bool{}
+	recvDone := make(chan struct{})
+	quiet := make(chan struct{})
+	go func() {
+		defer close(recvDone)
+		for {
+			msg, err := sub.Recv()
+			if err != nil {
+				select {
+				case <-quiet:
+					return
+				default:
+					continue
+				}
+			}
+			// "<uuid> <len>:<id>, ok"
+			_, rest, _ := strings.Cut(string(msg), ":")
+			id, _, _ := strings.Cut(rest, ",")
+			if !answered[id] {
+				answered[id] = true
+				nAnswered.Add(1)
+			}
+		}
+	}()
+
+	const handlers = 6
+	for range handlers {
+		conn, pullCtx, err := connectStoppable(send, recv, "h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			for {
+				req, err := conn.Recv()
+				if errors.Is(err, ErrClosed) {
+					return
+				}
+				if err == nil {
+					conn.Reply(req, []byte("ok"))
+				}
+			}
+		}()
+		t.Cleanup(func() {
+			// As in run: the context's end stops Recv, Term itself
+			// returns once Shutdown has closed the socket.
+			termed := make(chan struct{})
+			go func() { pullCtx.Term(); close(termed) }()
+			<-served
+			conn.Shutdown()
+			<-termed
+		})
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	close(stop)
+	sent := <-stopped
+	for deadline := time.Now().Add(3 * time.Second); nAnswered.Load() < int64(sent) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond) // the last replies
+	}
+	close(quiet)
+	<-recvDone
+	push.Close()
+	sub.Close()
+	t.Cleanup(func() { zctx.Term() })
+	lost := 0
+	var lostIDs []int
+	for i := range sent {
+		if !answered[strconv.Itoa(i)] {
+			lost++
+			lostIDs = append(lostIDs, i)
+		}
+	}
+	t.Logf("%d handlers joined under load: %d requests, %d unanswered", handlers, sent, lost)
+	if lost > 0 {
+		t.Errorf("%d of %d requests unanswered: %v", lost, sent, lostIDs[:min(lost, 20)])
 	}
 }
