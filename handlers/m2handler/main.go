@@ -16,7 +16,9 @@ import (
 // Main is the whole main function of a simple handler program: it reads
 // the flags -send (the server's send_spec), -recv (its recv_spec) and -id
 // (the sender identity, default a random UUID), connects, calls serve, and
-// exits non-zero if serve fails. name labels the log lines.
+// exits non-zero if serve fails. name labels the log lines. Connecting
+// takes 100 ms, so that the server's subscription is in place before the
+// first request arrives (see connectStoppable).
 //
 // SIGINT or SIGTERM stops the handler gracefully: Recv returns ErrClosed
 // from then on (at once if serve is waiting in it), while replies still go
