@@ -54,9 +54,10 @@ type backend struct {
 	failed atomic.Bool
 
 	// pushDelay holds requests back after the sockets are bound. After a
-	// binary upgrade the handlers reconnect on their own; a reply sent
-	// before a handler's PUB socket has reconnected to our SUB would be
-	// lost, so requests only flow once the reconnects have had time.
+	// binary upgrade, or when a reload binds endpoints that handlers are
+	// already trying to reach, the handlers (re)connect on their own; a
+	// reply sent before a handler's PUB socket has connected to our SUB
+	// would be lost, so requests only flow once the connects have had time.
 	pushDelay time.Duration
 
 	metrics *handlerMetrics // nil without metrics

@@ -182,6 +182,13 @@ func (s *Server) Reload(snap *config.Snapshot) error {
 	for _, b := range replaced {
 		s.stopBackend(b)
 	}
+	// Handlers may already be retrying connections to endpoints a reload
+	// binds (a blue/green switch starts them first): hold requests back
+	// as after an upgrade, so their PUB sockets are subscribed before
+	// their first replies.
+	for _, b := range fresh {
+		b.pushDelay = reconnectGrace
+	}
 	s.startBackends(fresh)
 	s.rt.Store(rt)
 	for _, px := range old.proxies {
