@@ -35,6 +35,7 @@ test: test-deps fmt-check vet
 # The 20-second load runs: reload and binary upgrade under load.
 test-long: test-deps
 	BAREKU_INTEGRATION_LONG=1 $(GO) test -count=1 -v -run 'UnderLoad' ./integration/
+	DIPROCD_ZERO_DOWNTIME=strict $(GO) test -count=1 -v -run 'TestZeroDowntime|TestReactionTime' ./bareku/diprocd/
 
 test-short: deps
 	$(GO) test -short -count=1 $(PKGS)
