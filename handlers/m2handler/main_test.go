@@ -219,7 +219,7 @@ func TestConnectJoinsUnderLoad(t *testing.T) {
 
 	const handlers = 6
 	for range handlers {
-		conn, pullCtx, err := connectStoppable(send, recv, "h")
+		conn, err := ConnectOptions(send, recv, "h", Options{SubscribeWait: subscribeWait})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -237,13 +237,10 @@ func TestConnectJoinsUnderLoad(t *testing.T) {
 			}
 		}()
 		t.Cleanup(func() {
-			// As in run: the context's end stops Recv, Term itself
-			// returns once Shutdown has closed the socket.
-			termed := make(chan struct{})
-			go func() { pullCtx.Term(); close(termed) }()
+			// As in run: receiving stops, then the Conn shuts down.
+			conn.StopReceiving()
 			<-served
 			conn.Shutdown()
-			<-termed
 		})
 		time.Sleep(20 * time.Millisecond)
 	}

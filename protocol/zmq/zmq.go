@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -216,84 +217,162 @@ func (s *Socket) SendNoWait(data []byte) error {
 	return mapErr(err)
 }
 
-// ReceiveEach calls handle with every message frame the socket receives,
-// in order, until done is closed (it then returns nil) or the socket fails.
-// Each msg is a fresh slice that handle may keep.
+// ErrInterrupted is returned by Receiver.Recv once Interrupt was called.
+var ErrInterrupted = errors.New("zmq: receive interrupted")
+
+// Receiver receives from one socket, waiting through the Go runtime's
+// network poller on the socket's ZMQ_FD rather than in a thread blocked
+// inside libzmq. A blocked call holds an OS thread and hands the
+// goroutine's processor to another thread on every wait, a thread switch
+// per burst of messages; here a wait is one more descriptor in the poller
+// the network connections already use. It also makes a wait
+// interruptible from another goroutine, which libzmq itself offers only by
+// terminating the whole context.
 //
-// It waits through the Go runtime's network poller on the socket's
-// ZMQ_FD rather than in a thread blocked inside libzmq: a blocked call
-// holds an OS thread and hands the goroutine's processor to another thread
-// on every wait, which costs a thread switch per burst of messages. Here a
-// wait is one more descriptor in the poller the connections already use,
-// and a burst is drained with non-blocking receives.
-//
-// The socket must not be used by anything else while ReceiveEach runs.
-func (s *Socket) ReceiveEach(done <-chan struct{}, handle func(msg []byte)) error {
+// Recv must not be called concurrently, nor with other uses of the socket;
+// Interrupt may be called from any goroutine.
+type Receiver struct {
+	s           *Socket
+	f           *os.File // our own descriptor for the socket's ZMQ_FD
+	rc          syscall.RawConn
+	interrupted atomic.Bool
+	deadline    time.Time // the read deadline last set on f, by Recv
+}
+
+// Receiver returns a Receiver for s. Close it before closing s.
+func (s *Socket) Receiver() (*Receiver, error) {
 	zfd, err := s.s.GetFd()
 	if err != nil {
-		return fmt.Errorf("zmq: %v %s: ZMQ_FD: %w", s.kind, s.endpoint, err)
+		return nil, fmt.Errorf("zmq: %v %s: ZMQ_FD: %w", s.kind, s.endpoint, err)
 	}
-	// The poller gets its own descriptor for the same signalling file,
-	// so closing it leaves libzmq's untouched. libzmq made that file
+	// The poller gets its own descriptor for the same signalling file, so
+	// closing it leaves libzmq's untouched. libzmq made that file
 	// non-blocking, which lets os.NewFile register it with the poller.
 	fd, err := syscall.Dup(zfd)
 	if err != nil {
-		return fmt.Errorf("zmq: %v %s: dup ZMQ_FD: %w", s.kind, s.endpoint, err)
+		return nil, fmt.Errorf("zmq: %v %s: dup ZMQ_FD: %w", s.kind, s.endpoint, err)
 	}
 	syscall.CloseOnExec(fd)
 	f := os.NewFile(uintptr(fd), "zmq-fd")
-	defer f.Close()
 	rc, err := f.SyscallConn()
 	if err != nil {
-		return fmt.Errorf("zmq: %v %s: %w", s.kind, s.endpoint, err)
+		f.Close()
+		return nil, fmt.Errorf("zmq: %v %s: %w", s.kind, s.endpoint, err)
 	}
+	return &Receiver{s: s, f: f, rc: rc}, nil
+}
+
+// Recv returns the next message frame. It returns ErrTimeout once deadline
+// has passed (a zero deadline waits without limit) and ErrInterrupted once
+// Interrupt was called, even while it waits. Each message is a fresh slice
+// the caller may keep.
+func (r *Receiver) Recv(deadline time.Time) ([]byte, error) {
+	for {
+		if r.interrupted.Load() {
+			return nil, ErrInterrupted
+		}
+		b, err := r.s.s.RecvBytes(zmq4.DONTWAIT)
+		if err == nil {
+			return b, nil
+		}
+		if err = mapErr(err); err != ErrTimeout {
+			return nil, err
+		}
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return nil, ErrTimeout
+		}
+		if err := r.wait(deadline); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// wait returns when a message may have arrived, the deadline passed or
+// Interrupt was called.
+func (r *Receiver) wait(deadline time.Time) error {
+	if !deadline.Equal(r.deadline) {
+		r.f.SetReadDeadline(deadline)
+		r.deadline = deadline
+		// Interrupt sets the flag before its own (past) deadline, so
+		// either the flag is seen here or that deadline replaced ours.
+		if r.interrupted.Load() {
+			return nil
+		}
+	}
+	// ZMQ_FD only says that something may have changed. The poller's
+	// readiness is reset when the wait starts, so ZMQ_EVENTS (which also
+	// consumes the signal) is asked after that: a message that came since
+	// the last receive is seen there, and anything later signals the
+	// poller. After a wake Recv finds out for itself.
+	var evErr error
+	checked := false
+	err := r.rc.Read(func(uintptr) bool {
+		if checked {
+			return true
+		}
+		checked = true
+		ev, err := r.s.s.GetEvents()
+		if err != nil {
+			evErr = err
+			return true
+		}
+		return ev&zmq4.POLLIN != 0
+	})
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil // Recv tells a deadline from an interrupt
+	case errors.Is(err, os.ErrClosed):
+		return ErrClosed
+	case err != nil:
+		return fmt.Errorf("zmq: %v %s: wait: %w", r.s.kind, r.s.endpoint, err)
+	case evErr != nil:
+		return mapErr(evErr)
+	}
+	return nil
+}
+
+// Interrupt makes a waiting Recv, and every later one, return
+// ErrInterrupted.
+func (r *Receiver) Interrupt() {
+	r.interrupted.Store(true)
+	r.f.SetReadDeadline(time.Unix(1, 0))
+}
+
+// Close releases the Receiver's descriptor; the socket stays open.
+func (r *Receiver) Close() error {
+	if err := r.f.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
+		return fmt.Errorf("zmq: %v %s: %w", r.s.kind, r.s.endpoint, err)
+	}
+	return nil
+}
+
+// ReceiveEach calls handle with every message frame the socket receives,
+// in order, until done is closed (it then returns nil) or the socket
+// fails. Each msg is a fresh slice that handle may keep. It waits like a
+// Receiver, and the socket must not be used by anything else meanwhile.
+func (s *Socket) ReceiveEach(done <-chan struct{}, handle func(msg []byte)) error {
+	r, err := s.Receiver()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
 	finished := make(chan struct{})
 	defer close(finished)
 	go func() {
 		select {
 		case <-done:
-			f.SetReadDeadline(time.Unix(1, 0)) // wakes the wait below
+			r.Interrupt()
 		case <-finished:
 		}
 	}()
 	for {
-		for {
-			b, err := s.s.RecvBytes(zmq4.DONTWAIT)
-			if err != nil {
-				if err = mapErr(err); err == ErrTimeout {
-					break
-				}
-				return err
-			}
-			handle(b)
-		}
-		// ZMQ_FD only says that something may have changed. The poller's
-		// readiness is reset when the wait starts, so ZMQ_EVENTS (which
-		// also consumes the signal) is asked after that: a message that
-		// came since the last receive is seen there, and anything later
-		// signals the poller. After a wake the receive loop above finds
-		// out for itself.
-		var evErr error
-		checked := false
-		err := rc.Read(func(uintptr) bool {
-			if checked {
-				return true
-			}
-			checked = true
-			ev, err := s.s.GetEvents()
-			if err != nil {
-				evErr = err
-				return true
-			}
-			return ev&zmq4.POLLIN != 0
-		})
+		b, err := r.Recv(time.Time{})
 		switch {
-		case errors.Is(err, os.ErrDeadlineExceeded):
+		case err == ErrInterrupted:
 			return nil
 		case err != nil:
-			return fmt.Errorf("zmq: %v %s: wait: %w", s.kind, s.endpoint, err)
-		case evErr != nil:
-			return mapErr(evErr)
+			return err
 		}
+		handle(b)
 	}
 }

@@ -174,3 +174,59 @@ func TestReceiveEach(t *testing.T) {
 		t.Fatalf("%d extra messages", len(got))
 	}
 }
+
+// TestReceiverDeadlineAndInterrupt: Recv gives up at its deadline, still
+// receives afterwards, and a waiting Recv returns at once on Interrupt.
+func TestReceiverDeadlineAndInterrupt(t *testing.T) {
+	ctx, err := NewContext(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ctx.Term()
+	ep := "ipc://" + filepath.Join(t.TempDir(), "recv")
+	pull, err := ctx.Bind(Pull, ep, Options{Linger: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pull.Close()
+	push, err := ctx.Connect(Push, ep, Options{Linger: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer push.Close()
+	r, err := pull.Receiver()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+
+	start := time.Now()
+	if _, err := r.Recv(start.Add(50 * time.Millisecond)); err != ErrTimeout {
+		t.Fatalf("Recv with nothing sent: %v", err)
+	}
+	if took := time.Since(start); took < 50*time.Millisecond || took > time.Second {
+		t.Fatalf("the 50 ms deadline took %v", took)
+	}
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		push.Send([]byte("late"))
+	}()
+	if m, err := r.Recv(time.Now().Add(5 * time.Second)); err != nil || string(m) != "late" {
+		t.Fatalf("Recv = %q, %v", m, err)
+	}
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		r.Interrupt()
+	}()
+	start = time.Now()
+	if _, err := r.Recv(time.Time{}); err != ErrInterrupted {
+		t.Fatalf("interrupted Recv: %v", err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Fatalf("the interrupt took %v", took)
+	}
+	push.Send([]byte("after"))
+	if _, err := r.Recv(time.Time{}); err != ErrInterrupted {
+		t.Fatalf("Recv after Interrupt: %v", err)
+	}
+}
