@@ -40,10 +40,12 @@ type Options struct {
 	// Linger is how long Shutdown waits for unsent replies to go out;
 	// 0 means DefaultLinger, a negative value waits without limit.
 	Linger time.Duration
-	// PollInterval is ignored: a waiting Recv notices Shutdown and its
-	// deadline at once.
-	//
-	// Deprecated: kept so that existing callers compile.
+	// PollInterval is how often a blocked Recv wakes up to notice Shutdown
+	// or StopReceiving (and the granularity of RecvTimeout); 0 means
+	// DefaultPollInterval. Messages are returned as soon as they arrive
+	// whatever its value. (Recv waits inside libzmq rather than in the Go
+	// network poller: for a handler answering one request at a time that
+	// is the quicker wake-up.)
 	PollInterval time.Duration
 	// SubscribeWait is how long to wait between connecting the PUB socket
 	// and the PULL socket. A reply published before the server's
@@ -66,7 +68,7 @@ type Options struct {
 // is used under its own mutex: one goroutine at a time receives, one at a
 // time sends, and a goroutine may send replies while another is blocked in
 // Recv. Shutdown and StopReceiving may be called from any goroutine; a
-// waiting Recv then returns ErrClosed at once.
+// blocked Recv then returns ErrClosed within one PollInterval.
 //
 // Sending never blocks: replies are queued in the PUB socket and dropped
 // by ZeroMQ if the server is gone and the queue is full. Like every
@@ -78,13 +80,14 @@ type Options struct {
 type Conn struct {
 	senderID   string
 	maxTargets int
+	poll       time.Duration
 
 	ctx    *zmq.Context
 	ownCtx bool
 
-	recvMu   sync.Mutex
-	pull     *zmq.Socket
-	receiver *zmq.Receiver // waits on pull; set once, interruptible from any goroutine
+	recvMu      sync.Mutex
+	pull        *zmq.Socket
+	recvStopped atomic.Bool // StopReceiving was called
 
 	sendMu sync.Mutex
 	pub    *zmq.Socket
@@ -105,10 +108,14 @@ func ConnectOptions(sendSpec, recvSpec, senderID string, opt Options) (*Conn, er
 	c := &Conn{
 		senderID:   senderID,
 		maxTargets: opt.MaxTargets,
+		poll:       opt.PollInterval,
 		ctx:        opt.Context,
 	}
 	if c.maxTargets <= 0 {
 		c.maxTargets = DefaultMaxTargets
+	}
+	if c.poll <= 0 {
+		c.poll = DefaultPollInterval
 	}
 	linger := opt.Linger
 	if linger == 0 {
@@ -138,12 +145,10 @@ func ConnectOptions(sendSpec, recvSpec, senderID string, opt Options) (*Conn, er
 	}
 	time.Sleep(opt.SubscribeWait)
 	c.pull, err = c.ctx.Connect(zmq.Pull, sendSpec, zmq.Options{
-		RecvHWM: opt.RecvHWM,
-		Linger:  -1,
+		RecvHWM:     opt.RecvHWM,
+		RecvTimeout: c.poll,
+		Linger:      -1,
 	})
-	if err == nil {
-		c.receiver, err = c.pull.Receiver()
-	}
 	if err != nil {
 		c.closeAll()
 		return nil, fmt.Errorf("m2handler: requests from %s: %w", sendSpec, err)
@@ -164,7 +169,7 @@ func (c *Conn) Recv() (*Request, error) {
 }
 
 // RecvTimeout is Recv giving up with ErrTimeout when no message arrived
-// within d.
+// within d. The wait is rounded up to a multiple of the PollInterval.
 func (c *Conn) RecvTimeout(d time.Duration) (*Request, error) {
 	return c.recv(time.Now().Add(d))
 }
@@ -172,34 +177,35 @@ func (c *Conn) RecvTimeout(d time.Duration) (*Request, error) {
 func (c *Conn) recv(deadline time.Time) (*Request, error) {
 	c.recvMu.Lock()
 	defer c.recvMu.Unlock()
-	if c.closed.Load() || c.pull == nil {
-		return nil, ErrClosed
+	for {
+		if c.closed.Load() || c.recvStopped.Load() || c.pull == nil {
+			return nil, ErrClosed
+		}
+		msg, err := c.pull.Recv()
+		switch {
+		case errors.Is(err, zmq.ErrTimeout):
+			if !deadline.IsZero() && !time.Now().Before(deadline) {
+				return nil, ErrTimeout
+			}
+			continue
+		case errors.Is(err, zmq.ErrClosed):
+			return nil, ErrClosed
+		case err != nil:
+			return nil, fmt.Errorf("m2handler: receive: %w", err)
+		}
+		m, err := m2.ParseRequest(msg)
+		if err != nil {
+			return nil, fmt.Errorf("m2handler: %w", err)
+		}
+		return &Request{Message: *m}, nil
 	}
-	msg, err := c.receiver.Recv(deadline)
-	switch {
-	case errors.Is(err, zmq.ErrTimeout):
-		return nil, ErrTimeout
-	case errors.Is(err, zmq.ErrInterrupted), errors.Is(err, zmq.ErrClosed):
-		return nil, ErrClosed
-	case err != nil:
-		return nil, fmt.Errorf("m2handler: receive: %w", err)
-	}
-	m, err := m2.ParseRequest(msg)
-	if err != nil {
-		return nil, fmt.Errorf("m2handler: %w", err)
-	}
-	return &Request{Message: *m}, nil
 }
 
-// StopReceiving makes Recv return ErrClosed from now on, at once if it is
-// waiting, while replies can still be sent: a handler told to stop
-// finishes the requests it holds. Requests the server already pushed that
-// were not received are dropped at Shutdown.
-func (c *Conn) StopReceiving() {
-	if c.receiver != nil {
-		c.receiver.Interrupt()
-	}
-}
+// StopReceiving makes Recv return ErrClosed from now on (a waiting Recv
+// within one PollInterval), while replies can still be sent: a handler
+// told to stop finishes the requests it holds. Requests the server already
+// pushed that were not received are dropped at Shutdown.
+func (c *Conn) StopReceiving() { c.recvStopped.Store(true) }
 
 // Reply sends body to the client connection req came from. An empty body
 // closes that connection.
@@ -295,19 +301,14 @@ func (c *Conn) Shutdown() error {
 	if !c.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	c.StopReceiving()
 	return c.closeAll()
 }
 
 func (c *Conn) closeAll() error {
 	var errs []error
-	// Taking each mutex waits for an interrupted Recv to return and for a
-	// send in progress to finish.
+	// Taking each mutex waits for a Recv to notice the closed flag (within
+	// one PollInterval) and for a send in progress to finish.
 	c.recvMu.Lock()
-	if c.receiver != nil && c.pull != nil {
-		// receiver itself stays set: StopReceiving may still use it.
-		errs = append(errs, c.receiver.Close())
-	}
 	if c.pull != nil {
 		errs = append(errs, c.pull.Close())
 		c.pull = nil

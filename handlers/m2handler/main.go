@@ -18,9 +18,9 @@ import (
 // first request arrives (see Options.SubscribeWait).
 //
 // SIGINT or SIGTERM stops the handler gracefully: Recv returns ErrClosed
-// from then on (at once if serve is waiting in it), while replies still go
-// out, so serve finishes the request in hand, answers what it has
-// received and returns; the replies are then flushed (up to
+// from then on (within DefaultPollInterval if serve is waiting in it),
+// while replies still go out, so serve finishes the request in hand,
+// answers what it has received and returns; the replies are then flushed (up to
 // DefaultLinger) and the program exits. Requests the server pushed that
 // serve has not yet taken with Recv are dropped with the connection: a
 // server that must lose none stops sending to the handler before the
