@@ -57,12 +57,15 @@ type Settings struct {
 	HotDividend         int // superpoll.hot_dividend
 
 	// Bareku's own keys (Mongrel2 ignores them); see docs/compatibility.md.
-	HeaderTimeout    int    // limits.header_timeout: seconds for a started head, and per body read
-	WriteTimeout     int    // limits.write_timeout: seconds for one write to a client
-	WebSocketMessage int    // limits.websocket_message: bytes of one reassembled message
-	DirRanges        bool   // dir.ranges: Range requests on Dir routes
-	DirPrecompressed bool   // dir.precompressed: .br/.gz siblings on Dir routes
-	MetricsAddress   string // metrics.address: where /metrics is served; "" for none
+	HeaderTimeout    int // limits.header_timeout: seconds for a started head, and per body read
+	WriteTimeout     int // limits.write_timeout: seconds for one write to a client
+	WebSocketMessage int // limits.websocket_message: bytes of one reassembled message
+	// limits.handler_retire_grace: seconds a handler a reload removed keeps
+	// its sockets, so replies to requests already sent still arrive.
+	HandlerRetireGrace int
+	DirRanges          bool   // dir.ranges: Range requests on Dir routes
+	DirPrecompressed   bool   // dir.precompressed: .br/.gz siblings on Dir routes
+	MetricsAddress     string // metrics.address: where /metrics is served; "" for none
 }
 
 type intSetting struct {
@@ -111,6 +114,7 @@ var intSettings = [...]intSetting{
 	{"limits.header_timeout", 30, func(s *Settings) *int { return &s.HeaderTimeout }},
 	{"limits.write_timeout", 60, func(s *Settings) *int { return &s.WriteTimeout }},
 	{"limits.websocket_message", 64 << 20, func(s *Settings) *int { return &s.WebSocketMessage }},
+	{"limits.handler_retire_grace", 10, func(s *Settings) *int { return &s.HandlerRetireGrace }},
 }
 
 var boolSettings = [...]boolSetting{

@@ -3,6 +3,7 @@ package server
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/bareku/bareku/config"
 )
@@ -102,5 +103,35 @@ func TestReloadAppliesSettingsToNewRequests(t *testing.T) {
 	write(t, c2, "POST /handler HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc")
 	if msg := h.recv(); string(msg.Body) != "abc" {
 		t.Fatalf("body %q", msg.Body)
+	}
+}
+
+// TestReloadRetireGrace: a handler a reload removed keeps its sockets for
+// limits.handler_retire_grace seconds, then is stopped.
+func TestReloadRetireGrace(t *testing.T) {
+	ts := startTestServer(t, nil)
+	ts.handler()
+	dir := t.TempDir()
+	retiring := func() int {
+		ts.srv.reloadMu.Lock()
+		defer ts.srv.reloadMu.Unlock()
+		return len(ts.srv.retiring)
+	}
+	grace := map[string]string{"limits.handler_retire_grace": "1"}
+	if err := ts.srv.Reload(snapshotWith(map[string]*config.Handler{"/handler": ipcHandler(dir, "second")}, grace)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if n := retiring(); n != 1 {
+		t.Fatalf("%d handlers retiring right after the reload, want 1", n)
+	}
+	for retiring() != 0 {
+		if time.Since(start) > 3*time.Second {
+			t.Fatal("the retired handler was not stopped after its 1 s grace")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if took := time.Since(start); took < 900*time.Millisecond {
+		t.Fatalf("the retired handler was stopped after %v, before its grace", took)
 	}
 }

@@ -92,10 +92,6 @@ type target struct {
 	proxy    *proxy.Proxy
 }
 
-// retireGrace is how long a handler removed by a reload keeps its sockets,
-// so that replies to requests already sent to it still reach their clients.
-const retireGrace = 10 * time.Second
-
 // New builds a server for snap: it binds every handler's sockets (in the
 // background, with Mongrel2's retries) and starts the connection reaper.
 // Call Serve to accept connections and Close to stop.
@@ -340,6 +336,7 @@ func (s *Server) stopBackend(b *backend) {
 // caller holds reloadMu.
 func (s *Server) retire(b *backend) {
 	key := backendKey{b.cfg.SendSpec, b.cfg.RecvSpec}
+	grace := time.Duration(s.rt.Load().settings.HandlerRetireGrace) * time.Second
 	if s.retiring == nil {
 		s.retiring = map[backendKey]*backend{}
 	}
@@ -348,7 +345,7 @@ func (s *Server) retire(b *backend) {
 	go func() {
 		defer s.retireWG.Done()
 		select {
-		case <-time.After(retireGrace):
+		case <-time.After(grace):
 			s.reloadMu.Lock()
 			defer s.reloadMu.Unlock()
 			if s.retiring[key] == b { // not taken back by a reload meanwhile
