@@ -133,13 +133,8 @@ func (c *conn) copyBody(rt *runtime, f *os.File, req *http1.Request) (int64, err
 		remaining := req.ContentLength
 		for remaining > 0 {
 			if c.r == c.w {
-				c.r, c.w = 0, 0
-				c.setReadDeadline(time.Now().Add(rt.headerTimeout))
-				n, err := c.read(c.buf[:min(int64(len(c.buf)), remaining)], false)
-				c.countRead(n)
-				c.w = n
-				if n == 0 {
-					return written, fmt.Errorf("reading the body: %w", orEOF(err))
+				if err := c.refillBody(rt, remaining); err != nil {
+					return written, fmt.Errorf("reading the body: %w", err)
 				}
 			}
 			take := min(int64(c.w-c.r), remaining)
@@ -156,13 +151,8 @@ func (c *conn) copyBody(rt *runtime, f *os.File, req *http1.Request) (int64, err
 	sc := http1.ChunkedScanner{MaxChunkSize: maxUploadChunk}
 	for !sc.Done() {
 		if c.r == c.w {
-			c.r, c.w = 0, 0
-			c.setReadDeadline(time.Now().Add(rt.headerTimeout))
-			n, err := c.read(c.buf, false)
-			c.countRead(n)
-			c.w = n
-			if n == 0 {
-				return written, fmt.Errorf("reading the chunked body: %w", orEOF(err))
+			if err := c.refillBody(rt, -1); err != nil {
+				return written, fmt.Errorf("reading the chunked body: %w", err)
 			}
 		}
 		// Decode in place: the decoded data is never longer than its input.
@@ -185,4 +175,25 @@ func orEOF(err error) error {
 		return errors.New("unexpected end of body")
 	}
 	return err
+}
+
+// refillBody reads the next part of a request body into c.buf, whose
+// contents are used up: at most limit bytes, or as much as fits when limit
+// is negative. Each read must make progress within limits.header_timeout,
+// so a client trickling a body cannot hold the connection forever. When
+// nothing came it returns the read's error (io.EOF if the client closed).
+func (c *conn) refillBody(rt *runtime, limit int64) error {
+	c.r, c.w = 0, 0
+	c.setReadDeadline(time.Now().Add(rt.headerTimeout))
+	buf := c.buf
+	if limit >= 0 {
+		buf = buf[:min(int64(len(buf)), limit)]
+	}
+	n, err := c.read(buf, false)
+	c.countRead(n)
+	c.w = n
+	if n == 0 {
+		return orEOF(err)
+	}
+	return nil
 }

@@ -85,13 +85,8 @@ func (c *conn) streamUpload(rt *runtime, host *hostRuntime, rte *route.Route[*ta
 				return false
 			}
 			if c.r == c.w {
-				c.r, c.w = 0, 0
-				c.setReadDeadline(time.Now().Add(rt.headerTimeout))
-				n, err := c.read(c.buf[:min(int64(len(c.buf)), remaining)], false)
-				c.countRead(n)
-				c.w = n
-				if n == 0 {
-					c.srv.log.Warn("streamed upload cut short", "err", orEOF(err))
+				if err := c.refillBody(rt, remaining); err != nil {
+					c.srv.log.Warn("streamed upload cut short", "err", err)
 					return false
 				}
 			}
@@ -120,13 +115,8 @@ func (c *conn) streamChunks(rt *runtime, send func([]byte, bool) bool) bool {
 	var data []byte
 	for !sc.Done() {
 		if c.r == c.w {
-			c.r, c.w = 0, 0
-			c.setReadDeadline(time.Now().Add(rt.headerTimeout))
-			n, err := c.read(c.buf, false)
-			c.countRead(n)
-			c.w = n
-			if n == 0 {
-				c.srv.log.Warn("streamed upload cut short", "err", orEOF(err))
+			if err := c.refillBody(rt, -1); err != nil {
+				c.srv.log.Warn("streamed upload cut short", "err", err)
 				return false
 			}
 		}

@@ -110,26 +110,35 @@ func TestBindErrorNamesEndpoint(t *testing.T) {
 	}
 }
 
-// TestReceiveEach: every message arrives once and in order, whether it was
-// queued before the call or sent while it waits, and closing done ends the
-// call promptly.
-func TestReceiveEach(t *testing.T) {
+// pushPull returns a PULL socket bound to a fresh ipc endpoint and a PUSH
+// socket connected to it, in a context of their own, all closed when the
+// test ends.
+func pushPull(t *testing.T) (push, pull *Socket) {
+	t.Helper()
 	ctx, err := NewContext(1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ctx.Term()
-	ep := "ipc://" + filepath.Join(t.TempDir(), "each")
-	pull, err := ctx.Bind(Pull, ep, Options{Linger: 0})
+	t.Cleanup(func() { ctx.Term() })
+	ep := "ipc://" + filepath.Join(t.TempDir(), "pushpull")
+	pull, err = ctx.Bind(Pull, ep, Options{Linger: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pull.Close()
-	push, err := ctx.Connect(Push, ep, Options{Linger: time.Second})
+	t.Cleanup(func() { pull.Close() })
+	push, err = ctx.Connect(Push, ep, Options{Linger: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer push.Close()
+	t.Cleanup(func() { push.Close() })
+	return push, pull
+}
+
+// TestReceiveEach: every message arrives once and in order, whether it was
+// queued before the call or sent while it waits, and closing done ends the
+// call promptly.
+func TestReceiveEach(t *testing.T) {
+	push, pull := pushPull(t)
 
 	const before, during = 500, 500
 	for i := range before {
@@ -178,22 +187,7 @@ func TestReceiveEach(t *testing.T) {
 // TestReceiverDeadlineAndInterrupt: Recv gives up at its deadline, still
 // receives afterwards, and a waiting Recv returns at once on Interrupt.
 func TestReceiverDeadlineAndInterrupt(t *testing.T) {
-	ctx, err := NewContext(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Term()
-	ep := "ipc://" + filepath.Join(t.TempDir(), "recv")
-	pull, err := ctx.Bind(Pull, ep, Options{Linger: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pull.Close()
-	push, err := ctx.Connect(Push, ep, Options{Linger: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer push.Close()
+	push, pull := pushPull(t)
 	r, err := pull.Receiver()
 	if err != nil {
 		t.Fatal(err)

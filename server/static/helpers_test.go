@@ -144,6 +144,6 @@ func seeChanges(d *Dir) {
 	w := d.watch
 	d.watchMu.Unlock()
 	if w != nil {
-		w.sync()
+		w.drain()
 	}
 }

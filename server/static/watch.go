@@ -137,13 +137,10 @@ func (w *watcher) mark(dirs []string) []dirMark {
 	return marks
 }
 
-// sync counts every event queued so far. The kernel queues an event before
-// the call that caused it returns, so after sync every change made before
-// it is seen.
-func (w *watcher) sync() { w.drain() }
-
 // drain reads and counts queued events until none is left. It reports true
-// when the descriptor is unusable, which ends the reading goroutine.
+// when the descriptor is unusable, which ends the reading goroutine. The
+// kernel queues an event before the call that caused it returns, so after
+// a drain every change made before it is counted.
 func (w *watcher) drain() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
