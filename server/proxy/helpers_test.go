@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bareku/bareku/config"
+	"github.com/bareku/bareku/internal/testutil"
 	"github.com/bareku/bareku/protocol/http1"
 )
 
@@ -72,44 +73,10 @@ type served struct {
 func startFront(t *testing.T, p *Proxy) *front {
 	t.Helper()
 	fr := &front{done: make(chan served, 100)}
-	fr.addr = serveLoopback(t, func(nc net.Conn) {
+	fr.addr = testutil.ServeTCP(t, func(nc net.Conn) {
 		fr.serve(&frontConn{nc: nc, buf: make([]byte, 4096), tunnels: &fr.tunnels}, p)
 	})
 	return fr
-}
-
-// serveLoopback accepts connections on a loopback port and runs handle for
-// each in its own goroutine, closing the connection after it. It returns
-// the address; the listener closes, and every handle returns, before the
-// test ends.
-func serveLoopback(t *testing.T, handle func(nc net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer nc.Close()
-				handle(nc)
-			}()
-		}
-	}()
-	return ln.Addr().String()
 }
 
 func (fr *front) serve(c *frontConn, p *Proxy) {

@@ -13,13 +13,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/bareku/bareku/internal/testutil"
 )
 
 // startScripted runs a backend that reads one request head and then calls
 // script with the connection.
 func startScripted(t *testing.T, script func(nc net.Conn)) int {
 	t.Helper()
-	addr := serveLoopback(t, func(nc net.Conn) {
+	addr := testutil.ServeTCP(t, func(nc net.Conn) {
 		nc.SetDeadline(time.Now().Add(5 * time.Second))
 		br := bufio.NewReader(nc)
 		for {

@@ -175,43 +175,20 @@ func oracleMIME(t *testing.T, db string) map[string]string {
 // request heads and answers them with Serve until Serve says to close.
 func serveLoopback(t *testing.T, d *Dir) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	return testutil.ServeTCP(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		r := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
+			raw, err := readHead(r)
 			if err != nil {
 				return
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				r := bufio.NewReader(c)
-				for {
-					raw, err := readHead(r)
-					if err != nil {
-						return
-					}
-					res, err := d.Serve(c, parseRequest(t, raw), routePrefix(raw), time.Now())
-					if err != nil || res.Close {
-						return
-					}
-				}
-			}()
+			res, err := d.Serve(c, parseRequest(t, raw), routePrefix(raw), time.Now())
+			if err != nil || res.Close {
+				return
+			}
 		}
-	}()
-	return ln.Addr().String()
+	})
 }
 
 // routePrefix routes a request among oracleConfig's routes the way
