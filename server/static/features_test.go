@@ -38,29 +38,14 @@ func makeFeatureTree(t testing.TB) string {
 		"static/enc/dirsib.txt":    "d\n",
 		"outside/o.br":             "SECRET br",
 	}
-	for name, body := range files {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chtimes(p, fileTime, fileTime); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, root, files)
 	if err := os.Mkdir(filepath.Join(root, "static/enc/dirsib.txt.br"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for name, to := range map[string]string{
+	symlinks(t, root, map[string]string{
 		"static/enc/out.txt.br": "../../outside/o.br",
 		"static/enc/in.txt.gz":  "both.txt.gz",
-	} {
-		if err := os.Symlink(to, filepath.Join(root, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	settleDirs(t, root)
 	return root
 }

@@ -61,6 +61,19 @@ func makeTree(t testing.TB) string {
 		"static2/secret.txt":      "SECRET\n",
 		"outside/o.txt":           "SECRET outside\n",
 	}
+	writeFiles(t, root, files)
+	symlinks(t, root, map[string]string{
+		"static/inlink.txt": "data.txt",
+		"static/link.txt":   "../outside/o.txt",
+		"static/sib.txt":    "../static2/secret.txt",
+	})
+	return root
+}
+
+// writeFiles writes each file (name below root: contents), creating
+// directories as needed, and dates it fileTime.
+func writeFiles(t testing.TB, root string, files map[string]string) {
+	t.Helper()
 	for name, body := range files {
 		p := filepath.Join(root, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -73,17 +86,16 @@ func makeTree(t testing.TB) string {
 			t.Fatal(err)
 		}
 	}
-	links := map[string]string{
-		"static/inlink.txt": "data.txt",
-		"static/link.txt":   "../outside/o.txt",
-		"static/sib.txt":    "../static2/secret.txt",
-	}
+}
+
+// symlinks creates each link (name below root: target).
+func symlinks(t testing.TB, root string, links map[string]string) {
+	t.Helper()
 	for name, to := range links {
 		if err := os.Symlink(to, filepath.Join(root, name)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return root
 }
 
 // testMIME is a small MIME table in the loader's format.

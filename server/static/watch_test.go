@@ -44,13 +44,7 @@ func (f *watchFixture) body(path string, step time.Duration) string {
 // old enough for its contents to be cached.
 func (f *watchFixture) write(name, body string) {
 	f.t.Helper()
-	p := filepath.Join(f.root, name)
-	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-		f.t.Fatal(err)
-	}
-	if err := os.Chtimes(p, fileTime, fileTime); err != nil {
-		f.t.Fatal(err)
-	}
+	writeFiles(f.t, f.root, map[string]string{name: body})
 }
 
 // trusted reports whether the cached entry of path would be served without
